@@ -1,0 +1,137 @@
+//! Versioned feature vectors.
+//!
+//! [`FeatureExtractor`] turns a [`CadDocument`] into a [`FeatureVector`] of a given
+//! [`FeatureVersion`]. v1–v4 keep the slot order and formulas of the service cadfeat replaces
+//! (see `slots` for the manifest); v5 appends 40 slots of real geometry.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::document::CadDocument;
+use crate::error::{Error, Result};
+
+/// A feature version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FeatureVersion {
+    /// 7 slots.
+    V1,
+    /// 12 slots.
+    V2,
+    /// 22 slots.
+    V3,
+    /// 24 slots.
+    V4,
+    /// 64 slots.
+    V5,
+}
+
+impl FeatureVersion {
+    /// Every version, oldest first.
+    pub const ALL: [FeatureVersion; 5] = [
+        FeatureVersion::V1,
+        FeatureVersion::V2,
+        FeatureVersion::V3,
+        FeatureVersion::V4,
+        FeatureVersion::V5,
+    ];
+
+    /// The newest version.
+    pub const LATEST: FeatureVersion = FeatureVersion::V5;
+
+    /// The number of slots: 7, 12, 22, 24, 64.
+    pub const fn dim(self) -> usize {
+        match self {
+            FeatureVersion::V1 => 7,
+            FeatureVersion::V2 => 12,
+            FeatureVersion::V3 => 22,
+            FeatureVersion::V4 => 24,
+            FeatureVersion::V5 => 64,
+        }
+    }
+
+    /// `"v1"` … `"v5"`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            FeatureVersion::V1 => "v1",
+            FeatureVersion::V2 => "v2",
+            FeatureVersion::V3 => "v3",
+            FeatureVersion::V4 => "v4",
+            FeatureVersion::V5 => "v5",
+        }
+    }
+
+    /// 1 … 5.
+    pub const fn number(self) -> u8 {
+        match self {
+            FeatureVersion::V1 => 1,
+            FeatureVersion::V2 => 2,
+            FeatureVersion::V3 => 3,
+            FeatureVersion::V4 => 4,
+            FeatureVersion::V5 => 5,
+        }
+    }
+
+    /// The version with the given number (1 … 5).
+    pub fn from_number(n: u8) -> Result<FeatureVersion> {
+        FeatureVersion::ALL
+            .get(usize::from(n).wrapping_sub(1))
+            .copied()
+            .ok_or_else(|| Error::UnknownVersion(n.to_string()))
+    }
+}
+
+impl fmt::Display for FeatureVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for FeatureVersion {
+    type Err = Error;
+    /// Accepts `v1`…`v5` (any case) and `1`…`5`. Anything else is an error, never a silent v1.
+    fn from_str(s: &str) -> Result<FeatureVersion> {
+        let t = s.trim();
+        let digits = t.strip_prefix(['v', 'V']).unwrap_or(t);
+        match digits {
+            "1" => Ok(FeatureVersion::V1),
+            "2" => Ok(FeatureVersion::V2),
+            "3" => Ok(FeatureVersion::V3),
+            "4" => Ok(FeatureVersion::V4),
+            "5" => Ok(FeatureVersion::V5),
+            _ => Err(Error::UnknownVersion(s.to_string())),
+        }
+    }
+}
+
+/// A feature vector with its version. `values.len() == version.dim()`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeatureVector {
+    /// The version the values follow.
+    pub version: FeatureVersion,
+    /// The flattened values in canonical slot order (layout `base_sem_ext_v1`).
+    pub values: Vec<f64>,
+}
+
+/// Extracts feature vectors of one version.
+#[derive(Debug, Clone)]
+pub struct FeatureExtractor {
+    version: FeatureVersion,
+}
+
+impl FeatureExtractor {
+    /// An extractor for `version`.
+    pub fn new(version: FeatureVersion) -> Self {
+        FeatureExtractor { version }
+    }
+
+    /// The version this extractor produces.
+    pub fn version(&self) -> FeatureVersion {
+        self.version
+    }
+
+    /// Extracts the feature vector of `doc`.
+    pub fn extract(&self, doc: &CadDocument) -> FeatureVector {
+        let _ = doc;
+        todo!("features helper implements v1-v5")
+    }
+}

@@ -1,0 +1,66 @@
+//! # cadfeat
+//!
+//! Turns CAD files into versioned feature vectors for machine learning, search and
+//! deduplication, fast.
+//!
+//! The data flow, one module per step:
+//!
+//! ```text
+//! bytes ──► format::detect ──► readers::{step,iges,dxf,stl,obj,ply,json} ──► CadDocument
+//!        ──► features::FeatureExtractor ──► FeatureVector ──► cache / index / C API
+//! ```
+//!
+//! * [`format`]: format detection by content, the extension only as a hint.
+//! * [`readers`]: one module per format, all with the same signature and honouring [`Limits`].
+//! * [`document`]: the format-neutral [`CadDocument`].
+//! * [`brep`]: the B-Rep model that STEP and IGES are read into, and its tessellation.
+//! * [`geometry`]: mesh geometry (area, volume, inertia, topology, shape distribution).
+//! * [`features`]: versioned feature vectors, slot manifests and migration between versions.
+//! * [`error`]: the one [`Error`] enum.
+
+#![deny(missing_docs)]
+
+pub mod brep;
+#[cfg(feature = "cache")]
+pub mod cache;
+pub mod document;
+pub mod error;
+pub mod features;
+pub mod format;
+pub mod geometry;
+pub mod limits;
+pub mod readers;
+
+use std::path::Path;
+
+pub use document::{
+    BoundingBox, BrepSummary, CadDocument, LengthUnit, Mesh, Metadata, SurfaceKind,
+};
+pub use error::{Error, LimitKind, Location, Result};
+pub use features::{FeatureExtractor, FeatureVector, FeatureVersion};
+pub use format::Format;
+pub use limits::Limits;
+
+/// Detects the format of `bytes` (content first, then `extension_hint`) and reads it.
+pub fn read_bytes(
+    bytes: &[u8],
+    extension_hint: Option<&str>,
+    limits: &Limits,
+) -> Result<CadDocument> {
+    let format = format::detect(bytes, extension_hint)?;
+    readers::read(bytes, format, limits)
+}
+
+/// Reads the file at `path`, checking its size against [`Limits::max_bytes`] before reading it.
+pub fn read_file(path: impl AsRef<Path>, limits: &Limits) -> Result<CadDocument> {
+    let bytes = read_file_bytes(path.as_ref(), limits)?;
+    let ext = path.as_ref().extension().and_then(|e| e.to_str());
+    read_bytes(&bytes, ext, limits)
+}
+
+/// Reads the bytes of `path`, refusing files over [`Limits::max_bytes`] before allocating.
+pub fn read_file_bytes(path: &Path, limits: &Limits) -> Result<Vec<u8>> {
+    let len = std::fs::metadata(path)?.len();
+    limits.check(LimitKind::Bytes, len)?;
+    Ok(std::fs::read(path)?)
+}

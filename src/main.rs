@@ -1,0 +1,5 @@
+//! The `cadfeat` command-line tool.
+
+fn main() {
+    println!("cadfeat");
+}

@@ -1,0 +1,15 @@
+//! OBJ reader.
+
+use crate::document::CadDocument;
+use crate::error::{Error, Result};
+use crate::format::Format;
+use crate::limits::Limits;
+
+/// Reads a OBJ file.
+pub fn read(bytes: &[u8], limits: &Limits) -> Result<CadDocument> {
+    let _ = (bytes, limits);
+    Err(Error::Unsupported {
+        format: Format::Obj,
+        message: "reader not implemented yet".into(),
+    })
+}

@@ -1,0 +1,15 @@
+//! PLY reader.
+
+use crate::document::CadDocument;
+use crate::error::{Error, Result};
+use crate::format::Format;
+use crate::limits::Limits;
+
+/// Reads a PLY file.
+pub fn read(bytes: &[u8], limits: &Limits) -> Result<CadDocument> {
+    let _ = (bytes, limits);
+    Err(Error::Unsupported {
+        format: Format::Ply,
+        message: "reader not implemented yet".into(),
+    })
+}

@@ -1,0 +1,15 @@
+//! STL reader.
+
+use crate::document::CadDocument;
+use crate::error::{Error, Result};
+use crate::format::Format;
+use crate::limits::Limits;
+
+/// Reads a STL file.
+pub fn read(bytes: &[u8], limits: &Limits) -> Result<CadDocument> {
+    let _ = (bytes, limits);
+    Err(Error::Unsupported {
+        format: Format::Stl,
+        message: "reader not implemented yet".into(),
+    })
+}
