@@ -54,13 +54,9 @@ impl BoundingBox {
         if !(p[0].is_finite() && p[1].is_finite() && p[2].is_finite()) {
             return;
         }
-        for i in 0..3 {
-            if p[i] < self.lo[i] {
-                self.lo[i] = p[i];
-            }
-            if p[i] > self.hi[i] {
-                self.hi[i] = p[i];
-            }
+        for ((lo, hi), v) in self.lo.iter_mut().zip(self.hi.iter_mut()).zip(p) {
+            *lo = lo.min(v);
+            *hi = hi.max(v);
         }
     }
 
