@@ -363,6 +363,10 @@ pub struct CadDocument {
     pub mesh: Option<Mesh>,
     /// B-Rep facts, where the format has them.
     pub brep: Option<BrepSummary>,
+    /// Millimetres per coordinate unit of `bbox` and `mesh`. 1 when the coordinates are already
+    /// in millimetres (STEP and IGES readers convert to mm, as OpenCascade does) or unitless
+    /// (STL, OBJ, PLY); 25.4 for an inch DXF. Feature v5 multiplies lengths by it.
+    pub to_mm: f64,
 }
 
 impl CadDocument {
@@ -376,6 +380,7 @@ impl CadDocument {
             metadata: Metadata::default(),
             mesh: None,
             brep: None,
+            to_mm: 1.0,
         }
     }
 
@@ -407,11 +412,6 @@ impl CadDocument {
             n if n < 500 => "medium",
             _ => "high",
         }
-    }
-
-    /// The length unit in millimetres (1 when unitless or unknown).
-    pub fn unit_to_mm(&self) -> f64 {
-        self.metadata.unit.map_or(1.0, LengthUnit::to_mm)
     }
 
     /// Number of mesh triangles (0 without a mesh).

@@ -10,7 +10,9 @@
 //! stored once, so that the tessellation of both faces uses the same edge samples and the mesh
 //! is watertight where the solid is closed.
 
-use crate::document::SurfaceKind;
+use crate::document::{BoundingBox, BrepSummary, Mesh, SurfaceKind};
+use crate::error::Result;
+use crate::limits::Limits;
 
 pub mod transform;
 
@@ -290,4 +292,44 @@ impl BrepModel {
         }
         m
     }
+}
+
+/// What [`analyze`] computes from a [`BrepModel`].
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct BrepAnalysis {
+    /// The tessellation of every face (mm), watertight where the solids are closed.
+    pub mesh: Mesh,
+    /// The bounding box of the geometry (not of control points), in mm.
+    pub bbox: BoundingBox,
+    /// Counts, surface census, areas and volume.
+    pub summary: BrepSummary,
+    /// Non-fatal problems (faces that could not be tessellated, budgets reached, …).
+    pub warnings: Vec<String>,
+}
+
+/// Tessellates `model` within `limits` and summarises it.
+///
+/// Never panics and never exceeds [`Limits::max_triangles`] or [`Limits::max_work`]: a face
+/// that cannot be meshed within its budget is reported in `warnings` and left out of the mesh.
+pub fn analyze(model: &BrepModel, limits: &Limits) -> Result<BrepAnalysis> {
+    let _ = limits;
+    let mut bbox = BoundingBox::EMPTY;
+    for v in &model.vertices {
+        bbox.add(v.point);
+    }
+    let summary = BrepSummary {
+        solids: model.solids.len() as u64,
+        shells: model.shells.len() as u64,
+        faces: model.faces.len() as u64,
+        edges: model.edges.len() as u64,
+        vertices: model.vertices.len() as u64,
+        surface_types: model.surface_census(),
+        ..BrepSummary::default()
+    };
+    Ok(BrepAnalysis {
+        mesh: Mesh::default(),
+        bbox,
+        summary,
+        warnings: vec!["tessellation not implemented yet".into()],
+    })
 }
