@@ -44,7 +44,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 gcc -std=c11 -Wall -Wextra -pedantic -Werror -g -Iinclude examples/c/extract.c \
   -L"$libdir" -lcadfeat -Wl,-rpath,"$libdir" -o "$work/extract"
-files=(tests/data/ffi/box_2x3x4.stl tests/data/ffi/not_cad.txt tests/data/ffi/does-not-exist.stl)
+files=(tests/data/ffi/box_2x3x4.stl tests/data/ffi/bracket.json tests/data/ffi/not_cad.txt tests/data/ffi/does-not-exist.stl)
 while IFS= read -r f; do files+=("$f"); done < <(
   find tests/data -mindepth 2 -maxdepth 2 -type f \
     \( -iname '*.step' -o -iname '*.stp' -o -iname '*.iges' -o -iname '*.igs' -o -iname '*.dxf' \

@@ -305,17 +305,24 @@ fn extract_bytes_rejects_bad_arguments() {
 /// The C API result for the box equals the Rust API's, bit for bit, or both fail alike.
 #[test]
 fn extract_bytes_matches_rust_api() {
-    let data = box_stl();
+    for (name, hint) in [("box_2x3x4.stl", c"stl"), ("bracket.json", c"json")] {
+        let data = std::fs::read(common::data_dir().join("ffi").join(name)).expect("test file");
+        extract_bytes_matches_rust_api_for(&data, hint);
+    }
+}
+
+fn extract_bytes_matches_rust_api_for(data: &[u8], hint: &CStr) {
+    let rust_hint = hint.to_str().ok();
     for v in FeatureVersion::ALL {
         let rust = catch_unwind(AssertUnwindSafe(|| {
-            cadfeat::read_bytes(&data, Some("stl"), &Limits::default())
+            cadfeat::read_bytes(data, rust_hint, &Limits::default())
                 .map(|doc| (FeatureExtractor::new(v).extract(&doc), doc))
         }));
         let ex = new_extractor(u32::from(v.number()));
         let mut r = null_mut();
         // SAFETY: valid pointers; the result is freed once.
         unsafe {
-            let st = cadfeat_extract_bytes(ex, data.as_ptr(), data.len(), c"stl".as_ptr(), &mut r);
+            let st = cadfeat_extract_bytes(ex, data.as_ptr(), data.len(), hint.as_ptr(), &mut r);
             match rust {
                 Ok(Ok((fv, doc))) => {
                     expect(st, CadfeatStatus::Ok, "");

@@ -122,6 +122,7 @@ fn sample_files() -> Vec<PathBuf> {
     let data = common::data_dir();
     let mut files = vec![
         data.join("ffi").join("box_2x3x4.stl"),
+        data.join("ffi").join("bracket.json"),
         data.join("ffi").join("not_cad.txt"),
         data.join("ffi").join("does-not-exist.stl"),
     ];
