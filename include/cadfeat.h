@@ -476,7 +476,9 @@ enum cadfeat_status cadfeat_slot_name(uint32_t version,
 
 /**
  * Migrates a vector of `len` values of feature version `from` to version `to` into `out`
- * (`out_cap` doubles). `*out_len` receives the length of the migrated vector (the dimension
+ * (`out_cap` doubles). An upgrade keeps the values and pads the new slots with zeros (they are
+ * not recomputed: extract again for real values); a downgrade truncates; the same version
+ * copies. `*out_len` receives the length of the migrated vector (the dimension
  * of `to`); when `out_cap` is smaller, nothing is written to `out` and the status is
  * `CADFEAT_STATUS_BUFFER_TOO_SMALL`. A `len` that does not match `from` is
  * `CADFEAT_STATUS_VECTOR_LENGTH`.

@@ -548,16 +548,6 @@ fn slot_functions_reject_bad_arguments() {
             "unknown feature version",
         );
         let st = cadfeat_slot_count(4, &mut n);
-        if st == CadfeatStatus::Unsupported {
-            // The slot manifest is not in this build: every slot call says so.
-            assert!(last_error().contains("slot manifest"));
-            expect(
-                cadfeat_slot_name(4, 0, buf.as_mut_ptr(), buf.len(), &mut needed),
-                CadfeatStatus::Unsupported,
-                "slot manifest",
-            );
-            return;
-        }
         expect(st, CadfeatStatus::Ok, "");
         assert_eq!(n, 24);
         expect(
@@ -634,10 +624,6 @@ fn migrate_rejects_bad_arguments() {
             "aligned",
         );
         let st = cadfeat_migrate(v4.as_ptr(), 24, 4, 5, out.as_mut_ptr(), 64, &mut len);
-        if st == CadfeatStatus::Unsupported {
-            assert!(last_error().contains("migration"));
-            return;
-        }
         expect(st, CadfeatStatus::Ok, "");
         assert_eq!(len, 64);
         // v4 -> v5 keeps the 24 values and pads (spec: 40 zeros).
@@ -709,5 +695,83 @@ fn cosine_similarity_rules_and_bad_arguments() {
             CadfeatStatus::InvalidArgument,
             "larger than any possible buffer",
         );
+    }
+}
+
+#[test]
+fn slot_names_match_the_rust_manifest() {
+    for v in FeatureVersion::ALL {
+        let slots = cadfeat::features::slots(v);
+        let mut n = 0usize;
+        // SAFETY: valid pointers; buffers sized by `needed`.
+        unsafe {
+            expect(
+                cadfeat_slot_count(u32::from(v.number()), &mut n),
+                CadfeatStatus::Ok,
+                "",
+            );
+            assert_eq!(n, v.dim());
+            assert_eq!(n, slots.len());
+            for (i, slot) in slots.iter().enumerate() {
+                let mut needed = 0usize;
+                expect(
+                    cadfeat_slot_name(u32::from(v.number()), i, null_mut(), 0, &mut needed),
+                    CadfeatStatus::BufferTooSmall,
+                    "needs",
+                );
+                assert_eq!(needed, slot.name.len() + 1);
+                let mut buf = vec![0 as c_char; needed];
+                expect(
+                    cadfeat_slot_name(
+                        u32::from(v.number()),
+                        i,
+                        buf.as_mut_ptr(),
+                        needed,
+                        null_mut(),
+                    ),
+                    CadfeatStatus::Ok,
+                    "",
+                );
+                assert_eq!(CStr::from_ptr(buf.as_ptr()).to_str().unwrap(), slot.name);
+            }
+        }
+    }
+}
+
+#[test]
+fn migrate_matches_the_rust_api_for_every_pair() {
+    for from in FeatureVersion::ALL {
+        // Distinct values, so that any reordering would show.
+        let values: Vec<f64> = (0..from.dim()).map(|i| i as f64 * 1.5 + 0.25).collect();
+        for to in FeatureVersion::ALL {
+            let want = cadfeat::features::migrate(&values, from, to)
+                .unwrap()
+                .values;
+            let mut out = vec![f64::NAN; 64];
+            let mut len = 0usize;
+            // SAFETY: valid pointers and capacities.
+            unsafe {
+                expect(
+                    cadfeat_migrate(
+                        values.as_ptr(),
+                        values.len(),
+                        u32::from(from.number()),
+                        u32::from(to.number()),
+                        out.as_mut_ptr(),
+                        out.len(),
+                        &mut len,
+                    ),
+                    CadfeatStatus::Ok,
+                    "",
+                );
+            }
+            assert_eq!(len, to.dim());
+            let bits = |s: &[f64]| s.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&out[..len]), bits(&want), "{from} -> {to}");
+            // Independent of the Rust function: the shared prefix is kept, the rest is zero.
+            let keep = from.dim().min(to.dim());
+            assert_eq!(&out[..keep], &values[..keep]);
+            assert!(out[keep..len].iter().all(|&x| x == 0.0));
+        }
     }
 }

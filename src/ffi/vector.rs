@@ -3,7 +3,7 @@
 use std::ffi::c_char;
 
 use super::{CadfeatStatus, FfiError, FfiResult, guard, out_arg, slice_arg, str_arg, version_arg};
-use crate::features::FeatureVersion;
+use crate::features::{FeatureVersion, Slot};
 
 /// Cosine similarity with the rules of the service cadfeat replaces: `dot / (|a| |b|)`, and
 /// 0 when either vector is empty, the lengths differ, or a norm is 0. NaN in, NaN out.
@@ -23,34 +23,15 @@ pub fn cosine_similarity(a: &[f64], b: &[f64]) -> f64 {
     dot / (na.sqrt() * nb.sqrt())
 }
 
-/// The slot names of `version`, in slot order.
-///
-/// The slot manifest lives in the features module; until it is available there, this reports
-/// `CADFEAT_STATUS_UNSUPPORTED`.
-fn slot_names(version: FeatureVersion) -> FfiResult<Vec<String>> {
-    Err(FfiError::new(
-        CadfeatStatus::Unsupported,
-        format!("the slot manifest of {version} is not available in this build"),
-    ))
+/// The slots of `version`, in slot order (the manifest of the features module).
+fn slots_of(version: FeatureVersion) -> &'static [Slot] {
+    crate::features::slots(version)
 }
 
-/// Migrates `values` of version `from` to version `to` (upgrade pads, downgrade truncates).
-///
-/// The migration rules live in the features module; until they are available there, this
-/// reports `CADFEAT_STATUS_UNSUPPORTED`.
+/// Migrates `values` of version `from` to version `to`: an upgrade pads the new slots with
+/// zeros, a downgrade truncates (the features module's `migrate`, which checks the length).
 fn migrate_values(values: &[f64], from: FeatureVersion, to: FeatureVersion) -> FfiResult<Vec<f64>> {
-    if values.len() != from.dim() {
-        return Err(crate::Error::VectorLength {
-            actual: values.len(),
-            expected: from.dim(),
-            version: from.as_str().to_string(),
-        }
-        .into());
-    }
-    Err(FfiError::new(
-        CadfeatStatus::Unsupported,
-        format!("migration from {from} to {to} is not available in this build"),
-    ))
+    Ok(crate::features::migrate(values, from, to)?.values)
 }
 
 /// Parses a feature version name (`"v1"`...`"v5"`, any case, or `"1"`...`"5"`) into its number
@@ -101,7 +82,7 @@ pub unsafe extern "C" fn cadfeat_slot_count(version: u32, out: *mut usize) -> Ca
         // SAFETY: caller contract.
         let out = unsafe { out_arg(out, "out") }?;
         let v = version_arg(version)?;
-        *out = slot_names(v)?.len();
+        *out = slots_of(v).len();
         Ok(())
     })
 }
@@ -123,13 +104,13 @@ pub unsafe extern "C" fn cadfeat_slot_name(
 ) -> CadfeatStatus {
     guard(|| {
         let v = version_arg(version)?;
-        let names = slot_names(v)?;
-        let name = names.get(index).ok_or_else(|| {
+        let slots = slots_of(v);
+        let name = slots.get(index).map(|s| s.name).ok_or_else(|| {
             FfiError::new(
                 CadfeatStatus::InvalidArgument,
                 format!(
                     "slot index {index} is out of range: {v} has {} slots",
-                    names.len()
+                    slots.len()
                 ),
             )
         })?;
@@ -157,7 +138,9 @@ pub unsafe extern "C" fn cadfeat_slot_name(
 }
 
 /// Migrates a vector of `len` values of feature version `from` to version `to` into `out`
-/// (`out_cap` doubles). `*out_len` receives the length of the migrated vector (the dimension
+/// (`out_cap` doubles). An upgrade keeps the values and pads the new slots with zeros (they are
+/// not recomputed: extract again for real values); a downgrade truncates; the same version
+/// copies. `*out_len` receives the length of the migrated vector (the dimension
 /// of `to`); when `out_cap` is smaller, nothing is written to `out` and the status is
 /// `CADFEAT_STATUS_BUFFER_TOO_SMALL`. A `len` that does not match `from` is
 /// `CADFEAT_STATUS_VECTOR_LENGTH`.
