@@ -102,7 +102,16 @@ impl RedisServer {
     fn spawn(&mut self) {
         let port = self.port.to_string();
         let child = Command::new("redis-server")
-            .args(["--port", &port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .args([
+                "--port",
+                &port,
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
             .arg("--dir")
             .arg(&self.dir)
             .args(&self.extra)
@@ -137,7 +146,10 @@ impl RedisServer {
 
     /// The process id (for SIGSTOP / SIGCONT).
     pub fn pid(&self) -> u32 {
-        self.child.as_ref().map(|c| c.id()).expect("server not running")
+        self.child
+            .as_ref()
+            .map(|c| c.id())
+            .expect("server not running")
     }
 
     /// Runs `redis-cli -p <port> <args>` and returns its stdout.
@@ -154,7 +166,9 @@ impl RedisServer {
     pub fn kill(&mut self) {
         if let Some(mut c) = self.child.take() {
             // A stopped process must be continued to die promptly on some kernels.
-            let _ = Command::new("kill").args(["-CONT", &c.id().to_string()]).status();
+            let _ = Command::new("kill")
+                .args(["-CONT", &c.id().to_string()])
+                .status();
             let _ = c.kill();
             let _ = c.wait();
         }
@@ -231,7 +245,10 @@ impl RedisCluster {
                 )
             })
             .collect();
-        let addrs: Vec<String> = nodes.iter().map(|n| format!("127.0.0.1:{}", n.port)).collect();
+        let addrs: Vec<String> = nodes
+            .iter()
+            .map(|n| format!("127.0.0.1:{}", n.port))
+            .collect();
         let out = Command::new("redis-cli")
             .arg("--cluster")
             .arg("create")
@@ -252,7 +269,10 @@ impl RedisCluster {
             if ok {
                 break;
             }
-            assert!(Instant::now() < deadline, "cluster did not reach cluster_state:ok");
+            assert!(
+                Instant::now() < deadline,
+                "cluster did not reach cluster_state:ok"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
         RedisCluster { nodes }
@@ -261,6 +281,10 @@ impl RedisCluster {
     /// `redis://127.0.0.1:<p1>,redis://127.0.0.1:<p2>,…` (the format `RedisClusterCache`
     /// takes).
     pub fn urls(&self) -> String {
-        self.nodes.iter().map(|n| n.url()).collect::<Vec<_>>().join(",")
+        self.nodes
+            .iter()
+            .map(|n| n.url())
+            .collect::<Vec<_>>()
+            .join(",")
     }
 }
