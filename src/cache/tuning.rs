@@ -319,10 +319,13 @@ pub fn recommend_from_hit_rate(
 mod tests {
     use super::*;
 
-    /// (size, cap, ttl, hits, misses, evictions) → (capacity, ttl): every row of spec §10.5.
+    /// (size, cap, ttl, hits, misses, evictions).
+    type Inputs = (u64, u64, u64, u64, u64, u64);
+
+    /// Inputs → (capacity, ttl): every row of spec §10.5.
     #[test]
     fn golden_recommendation_a() {
-        let rows: [((u64, u64, u64, u64, u64, u64), (u64, u64)); 13] = [
+        let rows: [(Inputs, (u64, u64)); 13] = [
             ((95, 100, 300, 60, 40, 10), (150, 300)),
             ((50, 100, 300, 80, 20, 1), (100, 300)),
             ((950, 1000, 3600, 1000, 100, 100), (1500, 3600)),
