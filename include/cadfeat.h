@@ -168,20 +168,26 @@ typedef struct cadfeat_config {
      */
     struct cadfeat_limits limits;
     /**
-     * Capacity of the in-memory cache in vectors; 0 (the default) disables it.
+     * Capacity of the in-memory cache in vectors; 0 (the default) disables caching unless
+     * `redis_url` is set (then the memory tier holds a single vector). Cache keys are the
+     * SHA-256 of the exact input bytes with the feature version and limits, so a hit returns
+     * the vector the same input computed before.
      */
     uint64_t cache_capacity;
     /**
-     * Time to live of cached vectors in seconds; 0 (the default) means no expiry.
+     * Time to live of cached vectors in seconds, in memory and in Redis; 0 (the default)
+     * means no expiry in memory and the Redis default (7 days).
      */
     uint64_t cache_ttl_seconds;
     /**
-     * URL of a Redis server for the shared cache (`redis://host:port/db`), or NULL (the
-     * default) for none.
+     * URL of a Redis server for the shared cache (`redis://[user:password@]host:port/db`), or
+     * NULL (the default) for none. The connection is made lazily: an absent or failing Redis
+     * never fails an extraction, it only costs the cache (see `redis_errors`).
      */
     const char *redis_url;
     /**
-     * Prefix of the Redis keys, or NULL (the default) for the library's default prefix.
+     * Prefix prepended to the Redis keys (a namespace, e.g. `"myapp:"`), or NULL (the default)
+     * for none (the keys already start with `cadfeat:`).
      */
     const char *redis_prefix;
 } cadfeat_config;
@@ -206,9 +212,16 @@ typedef struct cadfeat_result {
      */
     uint32_t feature_version;
     /**
-     * Where the vector came from: 0 computed, 1 the memory cache, 2 Redis.
+     * Where the vector came from: 0 computed by this call, 1 the memory cache, 2 Redis, 3
+     * computed by a concurrent call for the same input that this call waited for.
      */
     uint32_t cache_source;
+    /**
+     * True when this call parsed the file, so the document facts below are filled in; false
+     * for a vector from a cache (then only `format` is known and the counts, box and B-Rep
+     * facts are zero).
+     */
+    bool has_document;
     /**
      * The detected format: `"step"`, `"iges"`, `"dxf"`, `"stl"`, `"obj"`, `"ply"` or
      * `"json"` (a static string).
@@ -301,6 +314,14 @@ typedef struct cadfeat_cache_stats {
      * Cached values that failed their checksum or format check (treated as misses).
      */
     uint64_t corrupt;
+    /**
+     * Vectors computed (cache misses, successful or not).
+     */
+    uint64_t computations;
+    /**
+     * Calls that waited for a concurrent computation of the same input.
+     */
+    uint64_t coalesced;
 } cadfeat_cache_stats;
 
 #ifdef __cplusplus
@@ -404,9 +425,10 @@ enum cadfeat_status cadfeat_extract_bytes(const struct cadfeat_extractor *extrac
 void cadfeat_result_free(struct cadfeat_result *result);
 
 /**
- * Fills `*out` with the cache statistics of `extractor`.
+ * Fills `*out` with the cache statistics of `extractor` (zeros first, whatever happens).
  *
- * Returns `CADFEAT_STATUS_UNSUPPORTED` in this build: the C API does not provide caching yet.
+ * Returns `CADFEAT_STATUS_UNSUPPORTED` when the extractor has no cache (its config had
+ * `cache_capacity` 0 and no `redis_url`) or libcadfeat was built without the `cache` feature.
  *
  * # Safety
  * `extractor` is NULL or a live handle; `out` is NULL or writable.
@@ -418,7 +440,8 @@ enum cadfeat_status cadfeat_extractor_cache_stats(const struct cadfeat_extractor
  * Renders the metrics of `extractor` in the Prometheus text format into a new string
  * (`*out`, freed with `cadfeat_string_free`; NULL on failure).
  *
- * Returns `CADFEAT_STATUS_UNSUPPORTED` in this build: metrics are not available yet.
+ * Returns `CADFEAT_STATUS_UNSUPPORTED` in this build: the library does not collect metrics
+ * yet.
  *
  * # Safety
  * `extractor` is NULL or a live handle; `out` is NULL or writable.

@@ -7,7 +7,7 @@ mod common;
 
 use std::ffi::{CStr, CString, c_char};
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::ptr::{null, null_mut};
+use std::ptr::{dangling_mut, null, null_mut};
 
 use cadfeat::ffi::*;
 use cadfeat::{FeatureExtractor, FeatureVersion, Limits};
@@ -122,26 +122,19 @@ fn config_init_and_extractor_new_reject_bad_arguments() {
             assert!(ex.is_null());
         }
 
-        // A cache is requested: not available in this build, said clearly.
-        let url = CString::new("redis://127.0.0.1:1/").unwrap();
-        for cfg in [
-            CadfeatConfig {
-                cache_capacity: 100,
-                ..c
-            },
-            CadfeatConfig {
-                redis_url: url.as_ptr(),
-                ..c
-            },
-        ] {
-            let mut ex = null_mut();
-            expect(
-                cadfeat_extractor_new(&cfg, &mut ex),
-                CadfeatStatus::Unsupported,
-                "caching is not available",
-            );
-            assert!(ex.is_null());
-        }
+        // A Redis URL that is not one is an invalid argument (no connection is attempted).
+        let url = CString::new("not a url").unwrap();
+        let cfg = CadfeatConfig {
+            redis_url: url.as_ptr(),
+            ..c
+        };
+        let mut ex = dangling_mut::<CadfeatExtractor>();
+        expect(
+            cadfeat_extractor_new(&cfg, &mut ex),
+            CadfeatStatus::InvalidArgument,
+            "config.redis_url",
+        );
+        assert!(ex.is_null());
         // TTL or prefix without a cache is inconsistent.
         let mut ex = null_mut();
         let cfg = CadfeatConfig {
@@ -437,7 +430,7 @@ fn cache_stats_and_metrics_report_unsupported_clearly() {
         expect(
             cadfeat_extractor_cache_stats(ex, &mut stats),
             CadfeatStatus::Unsupported,
-            "cache statistics are not available",
+            "this extractor has no cache",
         );
         assert_eq!(stats, CadfeatCacheStats::default());
 

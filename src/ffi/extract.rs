@@ -76,14 +76,20 @@ pub struct CadfeatConfig {
     pub feature_version: u32,
     /// Resource limits for each extraction.
     pub limits: CadfeatLimits,
-    /// Capacity of the in-memory cache in vectors; 0 (the default) disables it.
+    /// Capacity of the in-memory cache in vectors; 0 (the default) disables caching unless
+    /// `redis_url` is set (then the memory tier holds a single vector). Cache keys are the
+    /// SHA-256 of the exact input bytes with the feature version and limits, so a hit returns
+    /// the vector the same input computed before.
     pub cache_capacity: u64,
-    /// Time to live of cached vectors in seconds; 0 (the default) means no expiry.
+    /// Time to live of cached vectors in seconds, in memory and in Redis; 0 (the default)
+    /// means no expiry in memory and the Redis default (7 days).
     pub cache_ttl_seconds: u64,
-    /// URL of a Redis server for the shared cache (`redis://host:port/db`), or NULL (the
-    /// default) for none.
+    /// URL of a Redis server for the shared cache (`redis://[user:password@]host:port/db`), or
+    /// NULL (the default) for none. The connection is made lazily: an absent or failing Redis
+    /// never fails an extraction, it only costs the cache (see `redis_errors`).
     pub redis_url: *const c_char,
-    /// Prefix of the Redis keys, or NULL (the default) for the library's default prefix.
+    /// Prefix prepended to the Redis keys (a namespace, e.g. `"myapp:"`), or NULL (the default)
+    /// for none (the keys already start with `cadfeat:`).
     pub redis_prefix: *const c_char,
 }
 
@@ -95,6 +101,8 @@ pub struct CadfeatConfig {
 pub struct CadfeatExtractor {
     extractor: FeatureExtractor,
     limits: Limits,
+    #[cfg(feature = "cache")]
+    cache: Option<cached::CacheParts>,
 }
 
 /// The result of one extraction. Owned by the caller, freed with `cadfeat_result_free`.
@@ -110,8 +118,13 @@ pub struct CadfeatResult {
     pub len: usize,
     /// The feature version of `vector`, 1...5.
     pub feature_version: u32,
-    /// Where the vector came from: 0 computed, 1 the memory cache, 2 Redis.
+    /// Where the vector came from: 0 computed by this call, 1 the memory cache, 2 Redis, 3
+    /// computed by a concurrent call for the same input that this call waited for.
     pub cache_source: u32,
+    /// True when this call parsed the file, so the document facts below are filled in; false
+    /// for a vector from a cache (then only `format` is known and the counts, box and B-Rep
+    /// facts are zero).
+    pub has_document: bool,
     /// The detected format: `"step"`, `"iges"`, `"dxf"`, `"stl"`, `"obj"`, `"ply"` or
     /// `"json"` (a static string).
     pub format: *const c_char,
@@ -170,6 +183,10 @@ pub struct CadfeatCacheStats {
     pub redis_errors: u64,
     /// Cached values that failed their checksum or format check (treated as misses).
     pub corrupt: u64,
+    /// Vectors computed (cache misses, successful or not).
+    pub computations: u64,
+    /// Calls that waited for a concurrent computation of the same input.
+    pub coalesced: u64,
 }
 
 fn format_cstr(f: Format) -> &'static CStr {
@@ -216,33 +233,222 @@ impl CadfeatExtractor {
         let redis_url = unsafe { opt_str_arg(c.redis_url, "config.redis_url") }?;
         // SAFETY: as above.
         let redis_prefix = unsafe { opt_str_arg(c.redis_prefix, "config.redis_prefix") }?;
-        if c.cache_capacity > 0 || redis_url.is_some() {
-            return Err(FfiError::new(
-                CadfeatStatus::Unsupported,
-                "caching is not available through the C API in this build: set \
-                 cache_capacity to 0 and redis_url to NULL",
-            ));
-        }
-        if redis_prefix.is_some() || c.cache_ttl_seconds > 0 {
+        let limits = Limits::from(&c.limits);
+        let wants_cache = c.cache_capacity > 0 || redis_url.is_some();
+        if !wants_cache && (redis_prefix.is_some() || c.cache_ttl_seconds > 0) {
             return Err(FfiError::new(
                 CadfeatStatus::InvalidArgument,
                 "cache_ttl_seconds and redis_prefix need a cache (cache_capacity > 0 or redis_url)",
             ));
         }
+        #[cfg(feature = "cache")]
+        let cache = if wants_cache {
+            Some(cached::CacheParts::new(
+                version,
+                &limits,
+                c.cache_capacity,
+                c.cache_ttl_seconds,
+                redis_url,
+                redis_prefix,
+            )?)
+        } else {
+            None
+        };
+        #[cfg(not(feature = "cache"))]
+        if wants_cache {
+            return Err(FfiError::new(
+                CadfeatStatus::Unsupported,
+                "caching is not available: libcadfeat was built without the `cache` feature; \
+                 set cache_capacity to 0 and redis_url to NULL",
+            ));
+        }
         Ok(CadfeatExtractor {
             extractor: FeatureExtractor::new(version),
-            limits: Limits::from(&c.limits),
+            limits,
+            #[cfg(feature = "cache")]
+            cache,
         })
     }
 
-    fn extract_doc(&self, doc: &CadDocument) -> FfiResult<*mut CadfeatResult> {
-        let fv = self.extractor.extract(doc);
-        make_result(doc, fv, 0)
+    /// Extraction of a file: through the cache when there is one, else exactly
+    /// `cadfeat::read_file` + `FeatureExtractor::extract`.
+    fn extract_path(&self, path: &str) -> FfiResult<*mut CadfeatResult> {
+        #[cfg(feature = "cache")]
+        if self.cache.is_some() {
+            let p = std::path::Path::new(path);
+            let bytes = crate::read_file_bytes(p, &self.limits)?;
+            let hint = p.extension().and_then(|e| e.to_str());
+            return self.extract_bytes(&bytes, hint);
+        }
+        let doc = crate::read_file(path, &self.limits)?;
+        let fv = self.extractor.extract(&doc);
+        make_result(Some(&doc), doc.format, fv, 0)
+    }
+
+    /// Extraction of a buffer: through the cache when there is one, else exactly
+    /// `cadfeat::read_bytes` + `FeatureExtractor::extract`.
+    fn extract_bytes(&self, bytes: &[u8], hint: Option<&str>) -> FfiResult<*mut CadfeatResult> {
+        self.limits
+            .check(crate::error::LimitKind::Bytes, bytes.len() as u64)?;
+        #[cfg(feature = "cache")]
+        if let Some(cache) = &self.cache {
+            // Detection first: it is cheap, fails exactly as reading would, and names the
+            // format of a cache hit too.
+            let format = crate::format::detect(bytes, hint)?;
+            let (fv, doc, source) = cache.extract(bytes, hint)?;
+            return make_result(doc.as_ref(), format, fv, source);
+        }
+        let doc = crate::read_bytes(bytes, hint, &self.limits)?;
+        let fv = self.extractor.extract(&doc);
+        make_result(Some(&doc), doc.format, fv, 0)
+    }
+}
+
+#[cfg(feature = "cache")]
+mod cached {
+    //! The cache behind an extractor: a `CachedExtractor` over a `TieredCache` (memory, then
+    //! optionally Redis), driven by a small private Tokio runtime so that C callers stay
+    //! synchronous.
+
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use super::super::{CadfeatStatus, FfiError, FfiResult};
+    use super::CadfeatCacheStats;
+    use crate::cache::{CacheSource, CachedExtractor, MemoryCache, TieredCache, TieredConfig};
+    use crate::document::CadDocument;
+    use crate::features::{FeatureExtractor, FeatureVector, FeatureVersion};
+    use crate::limits::Limits;
+
+    #[derive(Debug)]
+    pub(super) struct CacheParts {
+        // Declared before the runtime so that the cache (and its Redis connection tasks) is
+        // dropped while the runtime still exists.
+        cached: CachedExtractor,
+        runtime: tokio::runtime::Runtime,
+    }
+
+    impl CacheParts {
+        pub(super) fn new(
+            version: FeatureVersion,
+            limits: &Limits,
+            capacity: u64,
+            ttl_seconds: u64,
+            redis_url: Option<&str>,
+            redis_prefix: Option<&str>,
+        ) -> FfiResult<Self> {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .max_blocking_threads(8)
+                .thread_name("cadfeat-cache")
+                .enable_all()
+                .build()
+                .map_err(|e| {
+                    FfiError::new(
+                        CadfeatStatus::Error,
+                        format!("cannot start the cache runtime: {e}"),
+                    )
+                })?;
+            let capacity = usize::try_from(capacity).unwrap_or(usize::MAX).max(1);
+            let l1 = Arc::new(MemoryCache::new(capacity, ttl_seconds));
+            let ttl = (ttl_seconds > 0).then(|| Duration::from_secs(ttl_seconds));
+            let l2 = match redis_url {
+                None => None,
+                Some(url) => Some(redis_backend(&runtime, url, redis_prefix, ttl)?),
+            };
+            let config = TieredConfig {
+                l2_ttl: ttl,
+                ..TieredConfig::default()
+            };
+            let tiered = Arc::new(TieredCache::new(l1, l2, config));
+            let cached =
+                CachedExtractor::new(FeatureExtractor::new(version), limits.clone(), tiered);
+            Ok(CacheParts { cached, runtime })
+        }
+
+        /// The vector of `bytes`, the document when this call parsed it, and the source code.
+        pub(super) fn extract(
+            &self,
+            bytes: &[u8],
+            hint: Option<&str>,
+        ) -> FfiResult<(FeatureVector, Option<CadDocument>, u32)> {
+            let data: Arc<[u8]> = Arc::from(bytes);
+            let r = self
+                .runtime
+                .block_on(self.cached.extract_bytes(data, hint))?;
+            let source = match r.source {
+                CacheSource::Miss => 0,
+                CacheSource::L1 => 1,
+                CacheSource::L2 => 2,
+                CacheSource::Coalesced => 3,
+            };
+            Ok((r.vector, r.document, source))
+        }
+
+        pub(super) fn stats(&self) -> CadfeatCacheStats {
+            let cache = self.cached.cache();
+            let t = cache.stats();
+            let l2 = t.l2.unwrap_or_default();
+            CadfeatCacheStats {
+                memory_hits: t.l1_hits,
+                memory_misses: t.l1.misses,
+                memory_entries: cache.l1().len() as u64,
+                memory_evictions: t.l1.evictions.saturating_add(t.l1.shrink_evictions),
+                memory_expirations: t.l1.expirations,
+                redis_hits: t.l2_hits,
+                redis_misses: l2.misses,
+                redis_errors: t.l2_errors,
+                corrupt: t
+                    .l1
+                    .corrupt
+                    .saturating_add(l2.corrupt)
+                    .saturating_add(t.l2_wrong_version),
+                computations: t.computations,
+                coalesced: t.coalesced,
+            }
+        }
+    }
+
+    #[cfg(feature = "redis")]
+    fn redis_backend(
+        runtime: &tokio::runtime::Runtime,
+        url: &str,
+        prefix: Option<&str>,
+        ttl: Option<Duration>,
+    ) -> FfiResult<Arc<dyn crate::cache::CacheBackend>> {
+        let mut config = crate::cache::RedisConfig::new(url);
+        config.key_prefix = prefix.unwrap_or_default().to_string();
+        if ttl.is_some() {
+            config.ttl = ttl;
+        }
+        // The Redis client may spawn tasks when it connects: give it the runtime's context.
+        let _enter = runtime.enter();
+        let cache = crate::cache::RedisCache::new(config).map_err(|e| {
+            FfiError::new(
+                CadfeatStatus::InvalidArgument,
+                format!("config.redis_url: {e}"),
+            )
+        })?;
+        Ok(Arc::new(cache))
+    }
+
+    #[cfg(not(feature = "redis"))]
+    fn redis_backend(
+        _runtime: &tokio::runtime::Runtime,
+        _url: &str,
+        _prefix: Option<&str>,
+        _ttl: Option<Duration>,
+    ) -> FfiResult<Arc<dyn crate::cache::CacheBackend>> {
+        Err(FfiError::new(
+            CadfeatStatus::Unsupported,
+            "Redis is not available: libcadfeat was built without the `redis` feature",
+        ))
     }
 }
 
 fn make_result(
-    doc: &CadDocument,
+    doc: Option<&CadDocument>,
+    format: Format,
     fv: FeatureVector,
     cache_source: u32,
 ) -> FfiResult<*mut CadfeatResult> {
@@ -257,27 +463,29 @@ fn make_result(
         ));
     }
     let values: Box<[f64]> = fv.values.into_boxed_slice();
-    let (has_bbox, bbox_min, bbox_max) = match (doc.bbox.min(), doc.bbox.max()) {
-        (Some(lo), Some(hi)) => (true, lo, hi),
+    let (has_bbox, bbox_min, bbox_max) = match doc.map(|d| (d.bbox.min(), d.bbox.max())) {
+        Some((Some(lo), Some(hi))) => (true, lo, hi),
         _ => (false, [0.0; 3], [0.0; 3]),
     };
+    let brep = doc.and_then(|d| d.brep.as_ref());
     let public = CadfeatResult {
         vector: values.as_ptr(),
         len: values.len(),
         feature_version: u32::from(fv.version.number()),
         cache_source,
-        format: format_cstr(doc.format).as_ptr(),
-        entity_count: doc.entity_count(),
-        layer_count: doc.layers.len() as u64,
-        triangle_count: doc.triangle_count() as u64,
+        has_document: doc.is_some(),
+        format: format_cstr(format).as_ptr(),
+        entity_count: doc.map_or(0, |d| d.entity_count()),
+        layer_count: doc.map_or(0, |d| d.layers.len() as u64),
+        triangle_count: doc.map_or(0, |d| d.triangle_count() as u64),
         has_bbox,
         bbox_min,
         bbox_max,
-        mm_per_unit: doc.to_mm,
-        has_brep: doc.brep.is_some(),
-        brep_solids: doc.brep.as_ref().map_or(0, |b| b.solids),
-        brep_faces: doc.brep.as_ref().map_or(0, |b| b.faces),
-        degraded: doc.metadata.degraded.is_some(),
+        mm_per_unit: doc.map_or(0.0, |d| d.to_mm),
+        has_brep: brep.is_some(),
+        brep_solids: brep.map_or(0, |b| b.solids),
+        brep_faces: brep.map_or(0, |b| b.faces),
+        degraded: doc.is_some_and(|d| d.metadata.degraded.is_some()),
     };
     // Moving the Box<[f64]> into ResultBox does not move its heap storage: `vector` stays valid.
     let boxed = Box::new(ResultBox { public, values });
@@ -368,8 +576,7 @@ pub unsafe extern "C" fn cadfeat_extract_file(
         let ex = unsafe { extractor_arg(extractor) }?;
         // SAFETY: caller contract.
         let path = unsafe { str_arg(path, "path") }?;
-        let doc = crate::read_file(path, &ex.limits)?;
-        *out = ex.extract_doc(&doc)?;
+        *out = ex.extract_path(path)?;
         Ok(())
     })
 }
@@ -401,10 +608,7 @@ pub unsafe extern "C" fn cadfeat_extract_bytes(
         let bytes = unsafe { slice_arg(data, len, "data") }?;
         // SAFETY: caller contract.
         let hint = unsafe { opt_str_arg(format_hint, "format_hint") }?;
-        ex.limits
-            .check(crate::error::LimitKind::Bytes, bytes.len() as u64)?;
-        let doc = crate::read_bytes(bytes, hint, &ex.limits)?;
-        *out = ex.extract_doc(&doc)?;
+        *out = ex.extract_bytes(bytes, hint)?;
         Ok(())
     })
 }
@@ -424,9 +628,10 @@ pub unsafe extern "C" fn cadfeat_result_free(result: *mut CadfeatResult) {
     });
 }
 
-/// Fills `*out` with the cache statistics of `extractor`.
+/// Fills `*out` with the cache statistics of `extractor` (zeros first, whatever happens).
 ///
-/// Returns `CADFEAT_STATUS_UNSUPPORTED` in this build: the C API does not provide caching yet.
+/// Returns `CADFEAT_STATUS_UNSUPPORTED` when the extractor has no cache (its config had
+/// `cache_capacity` 0 and no `redis_url`) or libcadfeat was built without the `cache` feature.
 ///
 /// # Safety
 /// `extractor` is NULL or a live handle; `out` is NULL or writable.
@@ -440,10 +645,17 @@ pub unsafe extern "C" fn cadfeat_extractor_cache_stats(
         let out = unsafe { out_arg(out, "out") }?;
         *out = CadfeatCacheStats::default();
         // SAFETY: caller contract.
-        let _ex = unsafe { extractor_arg(extractor) }?;
+        let ex = unsafe { extractor_arg(extractor) }?;
+        #[cfg(feature = "cache")]
+        if let Some(cache) = &ex.cache {
+            *out = cache.stats();
+            return Ok(());
+        }
+        let _ = ex;
         Err(FfiError::new(
             CadfeatStatus::Unsupported,
-            "cache statistics are not available: the C API has no cache in this build",
+            "this extractor has no cache: set cache_capacity > 0 or redis_url in its config \
+             (and build libcadfeat with the `cache` feature, on by default)",
         ))
     })
 }
@@ -451,7 +663,8 @@ pub unsafe extern "C" fn cadfeat_extractor_cache_stats(
 /// Renders the metrics of `extractor` in the Prometheus text format into a new string
 /// (`*out`, freed with `cadfeat_string_free`; NULL on failure).
 ///
-/// Returns `CADFEAT_STATUS_UNSUPPORTED` in this build: metrics are not available yet.
+/// Returns `CADFEAT_STATUS_UNSUPPORTED` in this build: the library does not collect metrics
+/// yet.
 ///
 /// # Safety
 /// `extractor` is NULL or a live handle; `out` is NULL or writable.
