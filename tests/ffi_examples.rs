@@ -324,6 +324,46 @@ fn cpp_example_matches_rust_api() {
     }
 }
 
+/// The C++ wrapper: slot names, migration, cosine, exceptions with status and message, the
+/// memory cache, moves; its vector equals the Rust API's bit for bit.
+#[test]
+fn cpp_wrapper_works_and_matches_rust_api() {
+    let dir = work_dir("wrapper");
+    let exe = dir.join("wrapper_check");
+    let src = "tests/data/ffi/wrapper_check.cpp";
+    compile_example(src, Link::Shared, &exe);
+    let file = common::data_dir().join("ffi").join("bracket.json");
+    let out = Command::new(&exe)
+        .arg(&file)
+        .output()
+        .expect("run wrapper_check");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && !stdout.contains("FAIL"),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let names: Vec<&str> = stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("slot "))
+        .collect();
+    let want: Vec<&str> = cadfeat::features::slots(FeatureVersion::V4)
+        .iter()
+        .map(|s| s.name)
+        .collect();
+    assert_eq!(names, want);
+    let got: Vec<u64> = stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("value "))
+        .map(|t| t.parse::<f64>().expect("a number").to_bits())
+        .collect();
+    let Expected::Vector { values, .. } = rust_api(&file, FeatureVersion::V4) else {
+        panic!("the Rust API cannot extract {}", file.display());
+    };
+    let want: Vec<u64> = values.iter().map(|x| x.to_bits()).collect();
+    assert_eq!(got, want);
+}
+
 #[test]
 fn examples_reject_bad_command_lines() {
     let dir = work_dir("usage");
