@@ -27,6 +27,30 @@
 //!   turns `"v4"` into 4); enums are never read from the caller, only returned, so an out of
 //!   range integer from C can never become an invalid Rust enum.
 //!
+//! # Building and linking
+//!
+//! ```text
+//! cargo build --release          # target/release/libcadfeat.so and libcadfeat.a
+//! cc  -std=c11   -Iinclude examples/c/extract.c     -Ltarget/release -lcadfeat -o extract
+//! c++ -std=c++17 -Iinclude examples/cpp/extract.cpp -Ltarget/release -lcadfeat -o extract_cpp
+//! LD_LIBRARY_PATH=target/release ./extract v4 part.step
+//! # static: cc ... target/release/libcadfeat.a -lpthread -ldl -lm -lrt -lutil -lgcc_s
+//! sh cmake/install.sh /usr/local  # lib/, include/, lib/pkgconfig/cadfeat.pc, lib/cmake/cadfeat/
+//! ```
+//!
+//! After the install, `pkg-config --cflags --libs cadfeat` and CMake's `find_package(cadfeat)`
+//! (imported targets `cadfeat::cadfeat` and `cadfeat::cadfeat_static`) work;
+//! `examples/CMakeLists.txt` builds both examples that way.
+//!
+//! # Caching
+//!
+//! An extractor whose config sets `cache_capacity` and/or `redis_url` answers repeated inputs
+//! from the `cadfeat::cache` tiers (memory, then Redis) and reports where a vector came from in
+//! `cadfeat_result.cache_source`; `cadfeat_extractor_cache_stats` gives its counters. Such an
+//! extractor owns a small Tokio runtime (one worker thread plus blocking threads for parsing),
+//! created with it and shut down by `cadfeat_extractor_free`. `cadfeat_metrics_text` returns
+//! `CADFEAT_STATUS_UNSUPPORTED` until the library collects metrics.
+//!
 //! # Thread safety
 //!
 //! * `cadfeat_extractor`: immutable after creation; one handle may be used by any number of
