@@ -236,6 +236,7 @@ mod tests {
         // (1,1)·(1,0) / (√2 · 1) = 1/√2.
         let c = cosine_similarity(&[1.0, 1.0], &[1.0, 0.0]);
         assert!((c - std::f64::consts::FRAC_1_SQRT_2).abs() < 1e-15);
-        assert_eq!(cosine_similarity(&[1.0, 2.0], &[-1.0, -2.0]), -1.0);
+        // (3,4)·(-6,-8) = -50 = -(5 · 10), exactly.
+        assert_eq!(cosine_similarity(&[3.0, 4.0], &[-6.0, -8.0]), -1.0);
     }
 }
