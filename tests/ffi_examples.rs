@@ -364,6 +364,83 @@ fn cpp_wrapper_works_and_matches_rust_api() {
     assert_eq!(got, want);
 }
 
+/// Every C function called through the real C ABI with NULL and invalid arguments (under
+/// valgrind when it is installed, which .ci/ffi-check.sh and .ci/test ensure), and the struct
+/// layouts seen by the C compiler equal Rust's.
+#[test]
+fn c_abi_null_and_invalid_arguments() {
+    use cadfeat::ffi::{
+        CadfeatCacheStats, CadfeatConfig, CadfeatLimits, CadfeatResult, CadfeatStatus,
+    };
+    use std::mem::{offset_of, size_of};
+    require_tool("valgrind", "valgrind");
+    let dir = work_dir("abi");
+    let exe = dir.join("abi_check");
+    compile_example("tests/data/ffi/abi_check.c", Link::Shared, &exe);
+    let file = common::data_dir().join("ffi").join("bracket.json");
+    let out = Command::new("valgrind")
+        .args([
+            "--leak-check=full",
+            "--errors-for-leak-kinds=definite,indirect,possible",
+        ])
+        .args(["--error-exitcode=99", "--quiet"])
+        .arg(&exe)
+        .arg(&file)
+        .output()
+        .expect("run abi_check under valgrind");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!stdout.contains("FAIL"), "{stdout}");
+    let layout = |name: &str| -> Vec<usize> {
+        stdout
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("layout {name} ")))
+            .unwrap_or_else(|| panic!("no layout line for {name}: {stdout}"))
+            .split(' ')
+            .map(|t| t.parse().expect("a number"))
+            .collect()
+    };
+    assert_eq!(layout("cadfeat_status"), [size_of::<CadfeatStatus>()]);
+    assert_eq!(
+        layout("cadfeat_limits"),
+        [
+            size_of::<CadfeatLimits>(),
+            offset_of!(CadfeatLimits, max_block_depth),
+            offset_of!(CadfeatLimits, max_work)
+        ]
+    );
+    assert_eq!(
+        layout("cadfeat_config"),
+        [
+            size_of::<CadfeatConfig>(),
+            offset_of!(CadfeatConfig, limits),
+            offset_of!(CadfeatConfig, cache_capacity),
+            offset_of!(CadfeatConfig, redis_prefix)
+        ]
+    );
+    assert_eq!(
+        layout("cadfeat_result"),
+        [
+            size_of::<CadfeatResult>(),
+            offset_of!(CadfeatResult, format),
+            offset_of!(CadfeatResult, has_bbox),
+            offset_of!(CadfeatResult, bbox_min),
+            offset_of!(CadfeatResult, has_brep),
+            offset_of!(CadfeatResult, brep_faces),
+            offset_of!(CadfeatResult, degraded)
+        ]
+    );
+    assert_eq!(
+        layout("cadfeat_cache_stats"),
+        [size_of::<CadfeatCacheStats>()]
+    );
+}
+
 #[test]
 fn examples_reject_bad_command_lines() {
     let dir = work_dir("usage");
