@@ -164,3 +164,34 @@ fn absent_redis_degrades_to_computing() {
         cadfeat_extractor_free(plain);
     }
 }
+
+/// One cached extractor used by 8 C-style threads at once: the same bits everywhere, and the
+/// input is computed once (the tiered cache's single-flight), the others hit or wait.
+#[test]
+fn cached_extractor_is_shared_between_threads() {
+    struct Shared(*mut CadfeatExtractor);
+    // SAFETY: the header documents extractors as usable from many threads at once.
+    unsafe impl Sync for Shared {}
+    let ex = Shared(new_extractor(&config(32, None, None)));
+    let data = bracket();
+    let results: Vec<_> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..8)
+            .map(|_| {
+                s.spawn(|| {
+                    let ex = &ex;
+                    extract(ex.0, &data)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for r in &results {
+        assert_eq!(r.0, CadfeatStatus::Ok, "{}", r.4);
+        assert_eq!(r.1, results[0].1);
+    }
+    let s = stats(ex.0);
+    assert_eq!(s.computations, 1, "{s:?}");
+    assert_eq!(s.memory_hits + s.coalesced, 7, "{s:?}");
+    // SAFETY: freed once, after the threads finished.
+    unsafe { cadfeat_extractor_free(ex.0) };
+}
