@@ -160,6 +160,9 @@ enum Expected {
     Vector {
         format: &'static str,
         values: Vec<f64>,
+        entity_count: u64,
+        triangles: u64,
+        bbox: Option<([f64; 3], [f64; 3])>,
     },
     Error {
         kind: &'static str,
@@ -172,12 +175,15 @@ enum Expected {
 fn rust_api(path: &Path, version: FeatureVersion) -> Expected {
     let r = catch_unwind(AssertUnwindSafe(|| {
         cadfeat::read_file(path, &Limits::default())
-            .map(|doc| (doc.format, FeatureExtractor::new(version).extract(&doc)))
+            .map(|doc| (FeatureExtractor::new(version).extract(&doc), doc))
     }));
     match r {
-        Ok(Ok((format, fv))) => Expected::Vector {
-            format: format.as_str(),
+        Ok(Ok((fv, doc))) => Expected::Vector {
+            format: doc.format.as_str(),
             values: fv.values,
+            entity_count: doc.entity_count(),
+            triangles: doc.triangle_count() as u64,
+            bbox: doc.bbox.min().zip(doc.bbox.max()),
         },
         Ok(Err(e)) => Expected::Error {
             kind: e.code(),
@@ -190,7 +196,13 @@ fn rust_api(path: &Path, version: FeatureVersion) -> Expected {
 /// The numbers of the `"vector":[...]` array of a line, parsed with Rust's correctly rounded
 /// `f64` parser (so `%.17g` output comes back to the same bits).
 fn raw_vector(line: &str) -> Option<Vec<f64>> {
-    let start = line.find("\"vector\":[")? + "\"vector\":[".len();
+    raw_array(line, "vector")
+}
+
+/// The numbers of the first `"key":[...]` array of a line (see [`raw_vector`]).
+fn raw_array(line: &str, key: &str) -> Option<Vec<f64>> {
+    let open = format!("\"{key}\":[");
+    let start = line.find(&open)? + open.len();
     let end = start + line[start..].find(']')?;
     let body = &line[start..end];
     if body.is_empty() {
@@ -220,9 +232,28 @@ fn check_output(what: &str, out: &Output, files: &[PathBuf], version: FeatureVer
         assert_eq!(v["path"], file.display().to_string(), "{what}: {line}");
         assert_eq!(v["feature_version"], version.as_str(), "{what}: {line}");
         match rust_api(file, version) {
-            Expected::Vector { format, values } => {
+            Expected::Vector {
+                format,
+                values,
+                entity_count,
+                triangles,
+                bbox,
+            } => {
                 assert_eq!(v["ok"], true, "{what}: {line}");
                 assert_eq!(v["format"], format, "{what}: {line}");
+                let d = &v["document"];
+                assert_eq!(d["entity_count"], entity_count, "{what}: {line}");
+                assert_eq!(d["triangles"], triangles, "{what}: {line}");
+                match bbox {
+                    Some((lo, hi)) => {
+                        let bits = |a: &[f64]| a.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                        let got_lo = raw_array(line, "min").expect("bbox min");
+                        let got_hi = raw_array(line, "max").expect("bbox max");
+                        assert_eq!(bits(&got_lo), bits(&lo), "{what}: {line}");
+                        assert_eq!(bits(&got_hi), bits(&hi), "{what}: {line}");
+                    }
+                    None => assert!(d["bbox"].is_null(), "{what}: {line}"),
+                }
                 let got = raw_vector(line).unwrap_or_else(|| panic!("{what}: no vector: {line}"));
                 assert_eq!(got.len(), version.dim(), "{what}: {line}");
                 let got_bits: Vec<u64> = got.iter().map(|x| x.to_bits()).collect();

@@ -71,7 +71,7 @@ static void print_result(const char *path, const cadfeat_result *r) {
         if (i > 0) putchar(',');
         json_double(r->vector[i]);
     }
-    printf("],\"document\":{\"entities\":%" PRIu64 ",\"layers\":%" PRIu64
+    printf("],\"document\":{\"entity_count\":%" PRIu64 ",\"layer_count\":%" PRIu64
            ",\"triangles\":%" PRIu64 ",\"bbox\":",
            r->entity_count, r->layer_count, r->triangle_count);
     if (r->has_bbox) {

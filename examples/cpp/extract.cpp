@@ -60,7 +60,7 @@ std::string result_line(const std::string &path, const cadfeat::result &r) {
     for (std::size_t i = 0; i < r.size(); i++) {
         o << (i > 0 ? "," : "") << json_double(r.data()[i]);
     }
-    o << "],\"document\":{\"entities\":" << raw.entity_count << ",\"layers\":" << raw.layer_count
+    o << "],\"document\":{\"entity_count\":" << raw.entity_count << ",\"layer_count\":" << raw.layer_count
       << ",\"triangles\":" << raw.triangle_count << ",\"bbox\":";
     if (raw.has_bbox) {
         o << "{\"min\":" << json_point(raw.bbox_min) << ",\"max\":" << json_point(raw.bbox_max)
