@@ -8,10 +8,22 @@
 //!
 //! Whitespace is ASCII space, tab, CR, LF, vertical tab and form feed.
 
+/// Lookup table of the token separators (one load instead of six compares per byte).
+static SPACE: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b' ' as usize] = true;
+    t[b'\t' as usize] = true;
+    t[b'\r' as usize] = true;
+    t[b'\n' as usize] = true;
+    t[0x0b] = true;
+    t[0x0c] = true;
+    t
+};
+
 /// True for the ASCII whitespace bytes that separate tokens (LF included).
 #[inline]
 pub(crate) fn is_space(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\r' | b'\n' | 0x0b | 0x0c)
+    SPACE[b as usize]
 }
 
 /// True for whitespace inside a line (LF excluded).
@@ -67,21 +79,15 @@ impl<'a> Tokens<'a> {
     /// The next whitespace-separated token, or `None` at the end.
     #[inline]
     pub(crate) fn next_token(&mut self) -> Option<&'a [u8]> {
-        let b = self.bytes;
-        let mut i = self.pos;
-        while i < b.len() && is_space(b[i]) {
-            i += 1;
-        }
-        if i >= b.len() {
-            self.pos = i;
+        let rest = self.bytes.get(self.pos..).unwrap_or(&[]);
+        let Some(skip) = rest.iter().position(|&c| !is_space(c)) else {
+            self.pos = self.bytes.len();
             return None;
-        }
-        let start = i;
-        while i < b.len() && !is_space(b[i]) {
-            i += 1;
-        }
-        self.pos = i;
-        Some(&b[start..i])
+        };
+        let rest = &rest[skip..];
+        let len = rest.iter().position(|&c| is_space(c)).unwrap_or(rest.len());
+        self.pos += skip + len;
+        Some(&rest[..len])
     }
 
     /// Skips to just after the next LF (or to the end).
