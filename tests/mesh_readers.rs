@@ -326,3 +326,38 @@ fn mutated_data_files_never_panic() {
     }
     assert!(errors > 0, "some mutations must be rejected");
 }
+
+/// Every corpus mesh file, truncated at 6 points and with its first data bytes overwritten by
+/// 0xff, reads or fails with a typed error; none panics.
+#[test]
+#[cfg_attr(
+    not(cadfeat_corpus),
+    ignore = "shared corpus not found (../shared/corpus or $CADFEAT_CORPUS)"
+)]
+fn truncated_corpus_files_fail_cleanly() {
+    let dir = common::corpus_dir();
+    for format in ["stl", "obj", "ply"] {
+        for file in common::corpus_files(format) {
+            let bytes = std::fs::read(dir.join(&file)).unwrap();
+            for k in 0..6 {
+                let cut = bytes.len() * k / 6;
+                let mut variants = vec![bytes[..cut].to_vec()];
+                let mut m = bytes.clone();
+                for b in m.iter_mut().skip(cut).take(8) {
+                    *b = 0xff;
+                }
+                variants.push(m);
+                for v in variants {
+                    match std::panic::catch_unwind(|| read_as(format, &v)) {
+                        Ok(Ok(_)) => {}
+                        Ok(Err(e)) => assert!(
+                            matches!(e, Error::Malformed { .. } | Error::Empty),
+                            "{file} cut {cut}: {e}"
+                        ),
+                        Err(_) => panic!("{file}: truncation at {cut} panicked"),
+                    }
+                }
+            }
+        }
+    }
+}
