@@ -47,6 +47,12 @@ fn compare(file: &str, doc: &CadDocument, row: &common::Row) -> Vec<String> {
     if doc.metadata.facets != Some(doc.triangle_count() as u64) {
         diffs.push(format!("{file}: metadata.facets {:?}", doc.metadata.facets));
     }
+    if let Some(m) = &doc.mesh {
+        let n = m.positions.len() as u32;
+        if m.triangles.iter().flatten().any(|&i| i >= n) {
+            diffs.push(format!("{file}: a triangle index is out of range"));
+        }
+    }
     let facet = doc.entity_counts.get("FACET").copied().unwrap_or(0);
     if facet != doc.triangle_count() as u64 {
         diffs.push(format!("{file}: FACET count {facet}"));

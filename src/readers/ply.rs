@@ -387,10 +387,13 @@ pub fn read(bytes: &[u8], limits: &Limits) -> Result<CadDocument> {
         }
     };
 
+    // Face indices are checked against the number of positions the first `vertex` element
+    // will give: its count when it has x, y and z, else 0 (then any face is an error).
     let vertex_count = header
         .elements
         .iter()
         .find(|e| e.name == "vertex")
+        .filter(|e| matches!(role_of(e, false, &mut Vec::new()), Role::Vertex { .. }))
         .map_or(0, |e| e.count);
     limits.check(LimitKind::Vertices, vertex_count)?;
     if vertex_count > u64::from(u32::MAX) {
@@ -831,6 +834,17 @@ mod tests {
             read(b"ply\nformat utf9 1.0\nend_header\n", &Limits::default()),
             Err(Error::Malformed { .. })
         ));
+    }
+
+    #[test]
+    fn faces_without_positions_are_an_error() {
+        let s = "ply\nformat ascii 1.0\nelement vertex 3\nproperty float x\nproperty float y\nelement face 1\nproperty list uchar int vertex_indices\nend_header\n0 0\n1 1\n2 2\n3 0 1 2\n";
+        match read(s.as_bytes(), &Limits::default()) {
+            Err(Error::Malformed { message, .. }) => {
+                assert!(message.contains("out of range"), "{message}")
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
