@@ -339,26 +339,32 @@ impl<'a> Data<'a> {
                 v.ok_or("a value is not a number")
             }
             enc => {
-                let n = ty.size();
-                let b = self
-                    .bytes
-                    .get(self.pos..self.pos + n)
-                    .ok_or("the file ends inside the record")?;
-                self.pos += n;
-                let mut a = [0u8; 8];
-                a[..n].copy_from_slice(b);
-                if enc == Encoding::Be {
-                    a[..n].reverse();
+                let le = enc == Encoding::Le;
+                let pos = self.pos;
+                macro_rules! rd {
+                    ($t:ty, $n:expr) => {{
+                        let b: [u8; $n] = self
+                            .bytes
+                            .get(pos..pos + $n)
+                            .and_then(|s| s.try_into().ok())
+                            .ok_or("the file ends inside the record")?;
+                        self.pos = pos + $n;
+                        if le {
+                            <$t>::from_le_bytes(b)
+                        } else {
+                            <$t>::from_be_bytes(b)
+                        }
+                    }};
                 }
                 Ok(match ty {
-                    Scalar::I8 => f64::from(a[0] as i8),
-                    Scalar::U8 => f64::from(a[0]),
-                    Scalar::I16 => f64::from(i16::from_le_bytes([a[0], a[1]])),
-                    Scalar::U16 => f64::from(u16::from_le_bytes([a[0], a[1]])),
-                    Scalar::I32 => f64::from(i32::from_le_bytes([a[0], a[1], a[2], a[3]])),
-                    Scalar::U32 => f64::from(u32::from_le_bytes([a[0], a[1], a[2], a[3]])),
-                    Scalar::F32 => f64::from(f32::from_le_bytes([a[0], a[1], a[2], a[3]])),
-                    Scalar::F64 => f64::from_le_bytes(a),
+                    Scalar::I8 => f64::from(rd!(i8, 1)),
+                    Scalar::U8 => f64::from(rd!(u8, 1)),
+                    Scalar::I16 => f64::from(rd!(i16, 2)),
+                    Scalar::U16 => f64::from(rd!(u16, 2)),
+                    Scalar::I32 => f64::from(rd!(i32, 4)),
+                    Scalar::U32 => f64::from(rd!(u32, 4)),
+                    Scalar::F32 => f64::from(rd!(f32, 4)),
+                    Scalar::F64 => rd!(f64, 8),
                 })
             }
         }
