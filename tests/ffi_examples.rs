@@ -63,6 +63,16 @@ fn require_tool(tool: &str, package: &str) {
     );
 }
 
+/// A command for a program built by these tests. `cargo test` puts `target/<profile>` and its
+/// `deps` on `LD_LIBRARY_PATH`, and `target/<profile>/libcadfeat.so` is only refreshed by
+/// `cargo build`, so it can be stale: drop the variable and let each executable find its
+/// library through the rpath it was linked with.
+fn program(exe: impl AsRef<std::ffi::OsStr>) -> Command {
+    let mut cmd = Command::new(exe);
+    cmd.env_remove("LD_LIBRARY_PATH");
+    cmd
+}
+
 fn run_ok(cmd: &mut Command) -> Output {
     let out = cmd
         .output()
@@ -290,7 +300,7 @@ fn check_output(what: &str, out: &Output, files: &[PathBuf], version: FeatureVer
 }
 
 fn run_example(exe: &Path, version: FeatureVersion, files: &[PathBuf]) -> Output {
-    let out = Command::new(exe)
+    let out = program(exe)
         .arg(version.as_str())
         .args(files)
         .output()
@@ -364,7 +374,7 @@ fn cpp_wrapper_works_and_matches_rust_api() {
     let src = "tests/data/ffi/wrapper_check.cpp";
     compile_example(src, Link::Shared, &exe);
     let file = common::data_dir().join("ffi").join("bracket.json");
-    let out = Command::new(&exe)
+    let out = program(&exe)
         .arg(&file)
         .output()
         .expect("run wrapper_check");
@@ -409,7 +419,7 @@ fn c_abi_null_and_invalid_arguments() {
     let exe = dir.join("abi_check");
     compile_example("tests/data/ffi/abi_check.c", Link::Shared, &exe);
     let file = common::data_dir().join("ffi").join("bracket.json");
-    let out = Command::new("valgrind")
+    let out = program("valgrind")
         .args([
             "--leak-check=full",
             "--errors-for-leak-kinds=definite,indirect,possible",
@@ -477,13 +487,10 @@ fn examples_reject_bad_command_lines() {
     let dir = work_dir("usage");
     let exe = dir.join("extract");
     compile_example("examples/c/extract.c", Link::Shared, &exe);
-    let out = Command::new(&exe).output().expect("run");
+    let out = program(&exe).output().expect("run");
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("usage"));
-    let out = Command::new(&exe)
-        .args(["v9", "x.stl"])
-        .output()
-        .expect("run");
+    let out = program(&exe).args(["v9", "x.stl"]).output().expect("run");
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("unknown feature version"), "{err}");
@@ -549,7 +556,7 @@ fn c_example_is_valgrind_clean() {
     let exe = dir.join("extract");
     compile_example("examples/c/extract.c", Link::Shared, &exe);
     let files = sample_files();
-    let out = Command::new("valgrind")
+    let out = program("valgrind")
         .args([
             "--tool=memcheck",
             "--leak-check=full",
