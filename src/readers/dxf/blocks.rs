@@ -58,7 +58,9 @@ impl Budget {
         Budget {
             used: 0,
             max: limits.max_expanded_entities,
-            max_depth: limits.max_block_depth,
+            // Recursion depth is bounded by the limit, and never deeper than 256 whatever the
+            // limit says, so that the stack stays small.
+            max_depth: limits.max_block_depth.min(256),
         }
     }
 

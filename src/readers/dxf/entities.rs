@@ -239,7 +239,8 @@ pub(crate) fn spline(e: &Ent, s: &mut dyn Sink) {
             _ => {}
         }
     }
-    let degree = e.i(71).unwrap_or(3).clamp(1, 32) as usize;
+    // Degrees above 11 do not occur in practice and would make evaluation costly.
+    let degree = e.i(71).unwrap_or(3).clamp(1, 11) as usize;
     let rational = !weights.is_empty() && weights.len() == ctrl.len();
     let bs = BSpline {
         degree,
@@ -248,7 +249,8 @@ pub(crate) fn spline(e: &Ent, s: &mut dyn Sink) {
         weights: rational.then_some(&weights[..]),
     };
     if bs.is_valid() {
-        bs.flatten(32, s);
+        // Extrema are refined per span, so fewer samples suffice for very long splines.
+        bs.flatten(if ctrl.len() > 10_000 { 4 } else { 32 }, s);
     } else if !fit.is_empty() {
         for p in fit {
             s.point(p);
@@ -462,7 +464,7 @@ fn hatch_edge(kind: i64, vals: &[(i32, f64)], z: f64, m: &Affine, s: &mut dyn Si
                 .iter()
                 .find(|v| v.0 == 94)
                 .map_or(3, |v| v.1 as i64)
-                .clamp(1, 32) as usize;
+                .clamp(1, 11) as usize;
             let knots: Vec<f64> = vals.iter().filter(|v| v.0 == 40).map(|v| v.1).collect();
             let weights: Vec<f64> = vals.iter().filter(|v| v.0 == 42).map(|v| v.1).collect();
             let mut ctrl: Vec<V3> = Vec::new();

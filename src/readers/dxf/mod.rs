@@ -38,6 +38,7 @@ mod mesh;
 mod tags;
 
 use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::document::{BoundingBox, CadDocument, LengthUnit};
 use crate::error::{Error, LimitKind, Result};
@@ -48,6 +49,30 @@ use blocks::Block;
 use entities::{Ent, InsertRef};
 use geom::{Prim, Sink, V3};
 use tags::{Tag, TagReader, Value};
+
+/// FNV-1a: a fast hash for the short layer and type names counted per entity.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
 
 /// The parser name put in [`crate::Metadata::parser`].
 pub const PARSER: &str = "cadfeat-dxf";
@@ -93,9 +118,9 @@ struct Reader<'a, 'l> {
     limits: &'l Limits,
     doc: CadDocument,
     bbox: BoundingBox,
-    layers: HashMap<&'a [u8], u64>,
-    counts: HashMap<&'a [u8], u64>,
-    raw: HashMap<&'a [u8], u64>,
+    layers: FastMap<&'a [u8], u64>,
+    counts: FastMap<&'a [u8], u64>,
+    raw: FastMap<&'a [u8], u64>,
     blocks: Vec<Block>,
     block_index: HashMap<Vec<u8>, usize>,
     model_inserts: Vec<InsertRef>,
@@ -114,9 +139,9 @@ impl<'a, 'l> Reader<'a, 'l> {
             limits,
             doc: CadDocument::new(Format::Dxf),
             bbox: BoundingBox::EMPTY,
-            layers: HashMap::new(),
-            counts: HashMap::new(),
-            raw: HashMap::new(),
+            layers: FastMap::default(),
+            counts: FastMap::default(),
+            raw: FastMap::default(),
             blocks: Vec::new(),
             block_index: HashMap::new(),
             model_inserts: Vec::new(),
@@ -215,7 +240,6 @@ impl<'a, 'l> Reader<'a, 'l> {
                     max: self.limits.max_entities,
                 });
             }
-            *self.raw.entry(kind).or_insert(0) += 1;
             let target = if in_blocks {
                 cur_block.map_or(Target::Skip, Target::Block)
             } else if e.i(67).unwrap_or(0) == 1 {
@@ -223,6 +247,12 @@ impl<'a, 'l> Reader<'a, 'l> {
             } else {
                 Target::Model
             };
+            let counted =
+                target == Target::Model && !matches!(kind, b"VERTEX" | b"SEQEND" | b"ATTRIB");
+            if !counted {
+                // Modelspace counts are added to the raw counts at the end.
+                *self.raw.entry(kind).or_insert(0) += 1;
+            }
             match kind {
                 b"VERTEX" => {
                     self.vertex(&e);
@@ -575,7 +605,7 @@ impl<'a> Reader<'a, '_> {
             *counts.entry(decode(k).to_ascii_uppercase()).or_insert(0) += *v;
         }
         let mut raw = BTreeMap::new();
-        for (k, v) in &self.raw {
+        for (k, v) in self.raw.iter().chain(self.counts.iter()) {
             *raw.entry(decode(k).to_ascii_uppercase()).or_insert(0) += *v;
         }
         let unit = self
@@ -597,7 +627,6 @@ impl<'a> Reader<'a, '_> {
         doc.to_mm = unit.map_or(1.0, LengthUnit::to_mm);
         let m = self.mesh.finish();
         if !m.is_empty() {
-            doc.metadata.facets = Some(m.triangle_count() as u64);
             doc.mesh = Some(m);
         }
         Ok(doc)

@@ -96,18 +96,58 @@ fn parse_int(t: &[u8]) -> Option<i64> {
 }
 
 /// Parses a real number written as text (surrounding whitespace allowed).
+///
+/// Plain decimals (`-12.375`, up to 15 significant digits and 22 decimals) take Clinger's fast
+/// path: the digits as an exact integer divided by an exact power of ten, which is correctly
+/// rounded. Everything else (exponents, long mantissas) goes to the standard library parser.
 #[inline]
 pub(crate) fn parse_f64(t: &[u8]) -> Option<f64> {
     let t = t.trim_ascii();
-    // Fast path for plain integers, common in DXF ("0", "10").
-    if t.len() <= 15 && !t.is_empty() && t.iter().all(u8::is_ascii_digit) {
-        let mut v: u64 = 0;
-        for &c in t {
-            v = v * 10 + u64::from(c - b'0');
-        }
-        return Some(v as f64);
+    if let Some(v) = fast_decimal(t) {
+        return Some(v);
     }
     std::str::from_utf8(t).ok()?.parse::<f64>().ok()
+}
+
+#[inline]
+fn fast_decimal(t: &[u8]) -> Option<f64> {
+    const POW10: [f64; 23] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+        1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+    ];
+    let (neg, rest) = match t.first()? {
+        b'-' => (true, &t[1..]),
+        b'+' => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let mut mant: u64 = 0;
+    let mut digits = 0usize;
+    let mut frac = 0usize;
+    let mut seen_dot = false;
+    let mut any = false;
+    for &c in rest {
+        match c {
+            b'0'..=b'9' => {
+                any = true;
+                if mant == 0 && c == b'0' {
+                    // Leading zeros do not count as significant digits.
+                } else {
+                    digits += 1;
+                }
+                mant = mant.wrapping_mul(10).wrapping_add(u64::from(c - b'0'));
+                if seen_dot {
+                    frac += 1;
+                }
+            }
+            b'.' if !seen_dot => seen_dot = true,
+            _ => return None,
+        }
+    }
+    if !any || digits > 15 || frac > 22 {
+        return None;
+    }
+    let v = mant as f64 / POW10[frac];
+    Some(if neg { -v } else { v })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -213,7 +253,16 @@ impl<'a> TagReader<'a> {
             return None;
         }
         let sep = if self.mode == Mode::Cr { b'\r' } else { b'\n' };
-        let (line, adv) = match memchr::memchr(sep, rest) {
+        // DXF lines are short (group codes, numbers, names): a plain scan of the first bytes
+        // beats a vectorised search's set-up cost; long lines fall through to memchr.
+        const SHORT: usize = 24;
+        let head = &rest[..rest.len().min(SHORT)];
+        let found = match head.iter().position(|&c| c == sep) {
+            Some(i) => Some(i),
+            None if rest.len() > SHORT => memchr::memchr(sep, &rest[SHORT..]).map(|i| i + SHORT),
+            None => None,
+        };
+        let (line, adv) = match found {
             Some(i) => (&rest[..i], i + 1),
             None => (rest, rest.len()),
         };
@@ -390,6 +439,32 @@ mod tests {
             out.push((t.code, v));
         }
         Ok(out)
+    }
+
+    #[test]
+    fn fast_decimal_matches_std() {
+        for t in [
+            "0",
+            "-0.5",
+            "1.25",
+            "123456.789012",
+            "0.1",
+            "-3.7707275776824707",
+            "1e5",
+            "2.5E-3",
+            " 42 ",
+            ".5",
+            "5.",
+            "-.75",
+            "0.30000000000000004",
+            "999999999999999",
+        ] {
+            let want: f64 = t.trim().parse().unwrap();
+            assert_eq!(parse_f64(t.as_bytes()), Some(want), "{t}");
+        }
+        assert_eq!(parse_f64(b"abc"), None);
+        assert_eq!(parse_f64(b"-"), None);
+        assert_eq!(parse_f64(b"1.2.3"), None);
     }
 
     #[test]
