@@ -3,10 +3,13 @@
 //! * `REFERENCE-v5.tsv` (numpy implementation of `feature-v5.md`): every mesh file (STL, OBJ,
 //!   PLY) read by cadfeat's readers, slots 24–63 to 1e-9 relative (D2 bins exactly), plus the raw
 //!   figures (triangles, welded vertices, edges, area, volume, D, box extents, moments). Slots
-//!   28–30 and the box extents are compared at 1e-6 where two covariance eigenvalues are within
-//!   1% (the box is then not unique; spec "Invariance").
+//!   28–30 and the box extents are not compared where two covariance eigenvalues are within 1%
+//!   (the box is then not unique, spec "Invariance": e.g. the unit cube of
+//!   `mixed_points_lines_faces.obj`, where numpy's eigenvectors happen to be axis-aligned).
 //! * `REFERENCE.tsv` (trimesh): area within 0.5%, volume within 1% where watertight; watertight
-//!   flag, Euler number and vertex-connected component count equal.
+//!   flag, Euler number and vertex-connected component count (`components_vertex`) equal,
+//!   except for two documented differences where trimesh's welding differs from the spec's
+//!   bit-exact welding (REFERENCE-v5.tsv agrees with cadfeat on both).
 //! * Invariance and determinism on the corpus meshes.
 
 mod common;
@@ -80,7 +83,8 @@ fn every_mesh_file_matches_reference_v5() {
             }
             let [c1, c2, c3] = g.covariance_eigenvalues;
             if rel(c1, c2) <= 0.01 || rel(c2, c3) <= 0.01 {
-                tol_box = 1e-6;
+                // Not unique: any box in the degenerate eigenspace is valid (spec exception).
+                tol_box = f64::INFINITY;
             }
             let raw = [
                 ("area", g.mass.area, 1e-9),
@@ -135,6 +139,15 @@ fn every_mesh_file_matches_reference_v5() {
     ignore = "shared corpus not found (../shared/corpus or $CADFEAT_CORPUS)"
 )]
 fn mesh_files_agree_with_trimesh() {
+    // trimesh merges vertices with a tolerance (and drops degenerate faces) before computing
+    // these; the spec welds bit-exactly. Both files agree with REFERENCE-v5.tsv (V and E).
+    let known: [(&str, &str); 2] = [
+        (
+            "stl/featuretype_binary_mangled_header.stl",
+            "closed false vs watertight true",
+        ),
+        ("stl/occt_motor_ascii.stl", "euler 40 vs trimesh 49"),
+    ];
     let mut failures = Vec::new();
     let mut checked = 0;
     for fmt in ["stl", "obj", "ply"] {
@@ -183,16 +196,25 @@ fn mesh_files_agree_with_trimesh() {
                 ));
             }
             if let Some(c) = common::num(&row, "components_vertex")
-                && g.topology.components as f64 != c
+                && g.topology.vertex_components as f64 != c
             {
                 failures.push(format!(
-                    "{file}: components {} vs trimesh {c}",
-                    g.topology.components
+                    "{file}: vertex components {} vs trimesh {c}",
+                    g.topology.vertex_components
                 ));
             }
         }
     }
     assert!(checked >= 20, "only {checked} files checked");
+    for (file, what) in known {
+        let n = failures.len();
+        failures.retain(|f| !(f.starts_with(file) && f.contains(what)));
+        assert_eq!(
+            n,
+            failures.len() + 1,
+            "known difference on {file} no longer seen"
+        );
+    }
     assert!(
         failures.is_empty(),
         "{} mismatches:\n{}",
@@ -270,8 +292,20 @@ fn corpus_meshes_are_invariant_and_deterministic() {
         let g = geom(&doc).unwrap();
         let [c1, c2, c3] = g.covariance_eigenvalues;
         let box_unique = rel(c1, c2) > 0.01 && rel(c2, c3) > 0.01;
+        // Bit-exact welding is not invariant when the file holds distinct but nearly equal
+        // coordinates that the transform's rounding makes equal (featuretype_binary_mangled_
+        // header.stl: z = 0.0 and z = -2.7e-16 from f32 noise weld after translation). The
+        // welded topology then legitimately changes; the topology-dependent slots (25, 27,
+        // 30–36) are only compared when the weld is unchanged.
+        let weld_same = geom(&moved).unwrap().welded_positions == g.welded_positions;
+        if !weld_same {
+            eprintln!("{file}: weld changed under rotation (near-equal coordinates)");
+        }
         for i in 24..48 {
             if (28..=30).contains(&i) && !box_unique {
+                continue;
+            }
+            if !weld_same && matches!(i, 25 | 27 | 30..=36) {
                 continue;
             }
             // Tiny absolute floor for slots that are 0 up to rounding (e.g. an open mesh's

@@ -22,6 +22,17 @@
 //! area-weighted centroid, i.e. the covariance of a uniform density on the surface. This is the
 //! reading REFERENCE-v5.tsv follows (checked on its obb extents; see `tests/features_v5_*.rs`).
 //!
+//! **Components** (slot 34) are *edge*-connected: triangles joined through shared welded edges
+//! (REFERENCE-v5.tsv counts them this way; a mesh whose triangles touch only at vertices, like
+//! `fliris_bottle_ascii.stl`, has one component per such patch). The vertex-connected count
+//! (trimesh's `components_vertex`) is in [`Topology::vertex_components`].
+//!
+//! **Welding and invariance.** Bit-exact welding (the spec's rule) is invariant under rotation
+//! and translation except when a file holds distinct but nearly equal coordinates that the
+//! transform's rounding makes equal (e.g. `z = 0.0` next to `z = −2.7e−16` from f32 noise in
+//! `featuretype_binary_mangled_header.stl`): the welded topology then changes, and with it slots
+//! 25, 27 and 30–36. This is inherent to exact welding, not a numerical defect.
+//!
 //! **Inertia.** Of the enclosed solid (unit density, sign-normalised so an inward-oriented
 //! closed mesh gives the same tensor) when the welded mesh is closed, else of the surface (unit
 //! area density), both about their own centroid.
