@@ -116,6 +116,7 @@ pub fn analyze(mesh: &Mesh, scale: f64, fallback_diameter: f64) -> MeshGeometry 
     let mut acc = MassAccumulator::new();
     let mut running = 0.0f64;
     let mut skipped = 0usize;
+    let mut valid = Vec::with_capacity(n);
     let mut used = vec![false; mesh.positions.len()];
     for &t in &mesh.triangles {
         match corners(mesh, t, scale) {
@@ -126,19 +127,33 @@ pub fn analyze(mesh: &Mesh, scale: f64, fallback_diameter: f64) -> MeshGeometry 
                         *u = true;
                     }
                 }
+                valid.push(true);
             }
-            None => skipped += 1,
+            None => {
+                skipped += 1;
+                valid.push(false);
+            }
         }
         cumulative.push(running);
     }
     let mass = acc.finish();
 
-    // Welding on the raw coordinates (scaling preserves equality), then topology.
-    let (ids, welded_positions) = weld::weld(&mesh.positions);
+    // Welding on the raw coordinates (scaling preserves equality), then topology. STL-like
+    // layouts (3 positions per triangle) share each vertex ~6 times.
+    let guess = if mesh.positions.len() >= 3 * n {
+        mesh.positions.len() / 4
+    } else {
+        mesh.positions.len()
+    };
+    let welded = weld::weld(&mesh.positions, guess);
+    let ids = &welded.ids;
+    let welded_positions = welded.reps.len();
     let topology = topology::analyze(
         welded_positions,
-        mesh.triangles.iter().map(|&t| {
-            corners(mesh, t, scale)?;
+        mesh.triangles.iter().zip(&valid).map(|(&t, &ok)| {
+            if !ok {
+                return None;
+            }
             let w = |i: u32| ids.get(i as usize).copied();
             Some([w(t[0])?, w(t[1])?, w(t[2])?])
         }),
@@ -153,10 +168,21 @@ pub fn analyze(mesh: &Mesh, scale: f64, fallback_diameter: f64) -> MeshGeometry 
     let (moments, _) = pca::eigen(inertia);
     let (cov_vals, axes) = pca::eigen(mass.covariance());
 
+    // One pass over the distinct used vertices (a welded vertex's positions are bit-identical
+    // up to the sign of zero, which gives identical differences below).
+    let mut used_w = vec![false; welded_positions];
+    for (&u, &id) in used.iter().zip(ids) {
+        if u && let Some(w) = used_w.get_mut(id as usize) {
+            *w = true;
+        }
+    }
     let c = mass.surface_centroid;
     let mut ext = pca::Extents::new(axes, c);
     let mut r2max = 0.0f64;
-    for (p, _) in mesh.positions.iter().zip(&used).filter(|(_, u)| **u) {
+    for (&rep, _) in welded.reps.iter().zip(&used_w).filter(|(_, u)| **u) {
+        let Some(p) = mesh.positions.get(rep as usize) else {
+            continue;
+        };
         let p = scaled(*p, scale);
         let d = [p[0] - c[0], p[1] - c[1], p[2] - c[2]];
         r2max = r2max.max(d[0] * d[0] + d[1] * d[1] + d[2] * d[2]);

@@ -74,19 +74,35 @@ impl Hash for PointKey {
     }
 }
 
-/// Welds `positions`: returns, for every position, its welded vertex id (ids `0..count` in
-/// first-seen order), and `count`.
-pub fn weld(positions: &[[f64; 3]]) -> (Vec<u32>, usize) {
-    let mut map: HashMap<PointKey, u32, FoldBuild> =
-        HashMap::with_capacity_and_hasher(positions.len(), FoldBuild::default());
+/// The result of [`weld`].
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Weld {
+    /// For every position, its welded vertex id (`0..reps.len()`, first-seen order).
+    pub ids: Vec<u32>,
+    /// For every welded vertex, the index of its first position.
+    pub reps: Vec<u32>,
+}
+
+/// Welds `positions` by exact coordinate equality.
+///
+/// `expected_unique` sizes the hash map (it grows when the guess is low): a small table stays in
+/// cache, which matters for STL-like layouts where ~6 positions share each vertex.
+pub fn weld(positions: &[[f64; 3]], expected_unique: usize) -> Weld {
+    let mut map: HashMap<PointKey, u32, FoldBuild> = HashMap::with_capacity_and_hasher(
+        expected_unique.min(positions.len()),
+        FoldBuild::default(),
+    );
     let mut ids = Vec::with_capacity(positions.len());
-    for p in positions {
-        let next = map.len() as u32;
+    let mut reps = Vec::new();
+    for (i, p) in positions.iter().enumerate() {
+        let next = reps.len() as u32;
         let id = *map.entry(PointKey::new(*p)).or_insert(next);
+        if id == next {
+            reps.push(i as u32);
+        }
         ids.push(id);
     }
-    let n = map.len();
-    (ids, n)
+    Weld { ids, reps }
 }
 
 #[cfg(test)]
@@ -95,14 +111,14 @@ mod tests {
 
     #[test]
     fn negative_zero_welds_with_zero() {
-        let (ids, n) = weld(&[[0.0, 1.0, -0.0], [-0.0, 1.0, 0.0], [1.0, 1.0, 0.0]]);
-        assert_eq!(ids, vec![0, 0, 1]);
-        assert_eq!(n, 2);
+        let w = weld(&[[0.0, 1.0, -0.0], [-0.0, 1.0, 0.0], [1.0, 1.0, 0.0]], 1);
+        assert_eq!(w.ids, vec![0, 0, 1]);
+        assert_eq!(w.reps, vec![0, 2]);
     }
 
     #[test]
     fn nearly_equal_points_stay_apart() {
-        let (_, n) = weld(&[[0.1 + 0.2, 0.0, 0.0], [0.3, 0.0, 0.0]]);
-        assert_eq!(n, 2);
+        let w = weld(&[[0.1 + 0.2, 0.0, 0.0], [0.3, 0.0, 0.0]], 2);
+        assert_eq!(w.reps.len(), 2);
     }
 }
