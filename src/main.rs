@@ -1,5 +1,7 @@
-//! The `cadfeat` command-line tool.
+//! The `cadfeat` command-line tool. See `cadfeat --help` and the README.
 
-fn main() {
-    println!("cadfeat");
+mod cli;
+
+fn main() -> std::process::ExitCode {
+    cli::run()
 }

@@ -21,6 +21,7 @@ pub mod obj;
 pub mod ply;
 pub mod step;
 pub mod stl;
+mod text;
 
 /// Reads `bytes` as `format`.
 pub fn read(bytes: &[u8], format: Format, limits: &Limits) -> Result<CadDocument> {
