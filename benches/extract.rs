@@ -56,6 +56,27 @@ fn unindexed(mesh: &Mesh) -> Mesh {
     }
 }
 
+/// Splits every triangle into 4 by its edge midpoints (STL layout: 3 positions per triangle).
+fn subdivide(mesh: &Mesh) -> Mesh {
+    let mut out = Mesh::default();
+    let mid = |p: [f64; 3], q: [f64; 3]| {
+        [
+            (p[0] + q[0]) / 2.0,
+            (p[1] + q[1]) / 2.0,
+            (p[2] + q[2]) / 2.0,
+        ]
+    };
+    for [a, b, c] in mesh.iter_triangles() {
+        let (ab, bc, ca) = (mid(a, b), mid(b, c), mid(c, a));
+        for t in [[a, ab, ca], [ab, b, bc], [ca, bc, c], [ab, bc, ca]] {
+            let base = out.positions.len() as u32;
+            out.positions.extend(t);
+            out.triangles.push([base, base + 1, base + 2]);
+        }
+    }
+    out
+}
+
 fn mesh_doc(mesh: Mesh) -> CadDocument {
     let mut d = CadDocument::new(Format::Stl);
     d.bbox = mesh.bounding_box();
@@ -101,6 +122,21 @@ fn bench(c: &mut Criterion) {
     let d_stl = mesh_doc(stl);
     g.bench_function("stl_layout", |b| b.iter(|| v5.extract(black_box(&d_stl))));
     g.finish();
+
+    if let Some(dir) = option_env!("CADFEAT_CORPUS_DIR") {
+        let path = std::path::Path::new(dir).join("stl/occt_tr12j_binary.stl");
+        if let Ok(doc) = cadfeat::read_file(&path, &cadfeat::Limits::default())
+            && let Some(mesh) = &doc.mesh
+        {
+            let fine = subdivide(&subdivide(&subdivide(mesh)));
+            let mut g = c.benchmark_group("v5_extract_corpus");
+            g.sample_size(10);
+            g.throughput(Throughput::Elements(fine.triangle_count() as u64));
+            let d = mesh_doc(fine);
+            g.bench_function("tr12j_x64", |b| b.iter(|| v5.extract(black_box(&d))));
+            g.finish();
+        }
+    }
 }
 
 criterion_group!(benches, bench);
