@@ -351,3 +351,52 @@ fn geometry_module_direct_call_matches_extractor() {
         }
     }
 }
+
+fn cpu_ns() -> u64 {
+    // On-CPU time of this thread (first field of schedstat), immune to machine load.
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0)
+}
+
+fn subdivide(mesh: &Mesh) -> Mesh {
+    let mut out = Mesh::default();
+    let mid = |p: [f64; 3], q: [f64; 3]| {
+        [
+            (p[0] + q[0]) / 2.0,
+            (p[1] + q[1]) / 2.0,
+            (p[2] + q[2]) / 2.0,
+        ]
+    };
+    for [a, b, c] in mesh.iter_triangles() {
+        let (ab, bc, ca) = (mid(a, b), mid(b, c), mid(c, a));
+        for t in [[a, ab, ca], [ab, b, bc], [ca, bc, c], [ab, bc, ca]] {
+            let base = out.positions.len() as u32;
+            out.positions.extend(t);
+            out.triangles.push([base, base + 1, base + 2]);
+        }
+    }
+    out
+}
+
+#[test]
+#[ignore = "timing report, run with --release -- --ignored --nocapture"]
+fn cpu_time_per_triangle_corpus_subdivided() {
+    let doc = read("stl/occt_tr12j_binary.stl").unwrap();
+    let fine = subdivide(&subdivide(&subdivide(doc.mesh.as_ref().unwrap())));
+    let mut d = doc.clone();
+    d.mesh = Some(fine);
+    let ex = FeatureExtractor::new(FeatureVersion::V5);
+    let n = d.triangle_count() as f64;
+    let _ = ex.extract(&d);
+    let t0 = cpu_ns();
+    let v = ex.extract(&d);
+    let t1 = cpu_ns();
+    eprintln!(
+        "v5 on {} triangles: {:.0} ns/triangle of CPU time (closed {})",
+        n,
+        (t1 - t0) as f64 / n,
+        v.values[33]
+    );
+}
