@@ -400,3 +400,42 @@ fn cpu_time_per_triangle_corpus_subdivided() {
         v.values[33]
     );
 }
+
+#[test]
+#[cfg_attr(
+    not(cadfeat_corpus),
+    ignore = "shared corpus not found (../shared/corpus or $CADFEAT_CORPUS)"
+)]
+fn every_readable_corpus_file_extracts_every_version() {
+    // Whatever the readers return (all formats, B-Rep or not), extraction never panics, gives
+    // finite values, and every version is a prefix of v5.
+    let mut read_ok = 0;
+    for fmt in ["stl", "obj", "ply", "dxf", "step", "iges", "json"] {
+        for file in common::corpus_files(fmt) {
+            let Ok(doc) = read(&file) else { continue };
+            read_ok += 1;
+            let v5 = FeatureExtractor::new(FeatureVersion::V5)
+                .extract(&doc)
+                .values;
+            assert_eq!(v5.len(), 64, "{file}");
+            assert!(v5.iter().all(|x| x.is_finite()), "{file}: {v5:?}");
+            for v in [
+                FeatureVersion::V1,
+                FeatureVersion::V2,
+                FeatureVersion::V3,
+                FeatureVersion::V4,
+            ] {
+                let got = FeatureExtractor::new(v).extract(&doc).values;
+                assert_eq!(&got[..], &v5[..v.dim()], "{file} {v}");
+            }
+            for (i, x) in v5.iter().enumerate().skip(48) {
+                assert!((0.0..=1.0).contains(x), "{file}: D2 bin {i} = {x}");
+            }
+            assert!(
+                (0.0..=1.0).contains(&v5[27]) && (0.0..=1.0).contains(&v5[30]),
+                "{file}"
+            );
+        }
+    }
+    assert!(read_ok >= 20, "only {read_ok} files read");
+}
