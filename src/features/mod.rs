@@ -2,13 +2,34 @@
 //!
 //! [`FeatureExtractor`] turns a [`CadDocument`] into a [`FeatureVector`] of a given
 //! [`FeatureVersion`]. v1–v4 keep the slot order and formulas of the service cadfeat replaces
-//! (see `slots` for the manifest); v5 appends 40 slots of real geometry.
+//! (see [`slots`] for the manifest); v5 appends 40 slots of real geometry.
+//!
+//! * [`slots`]: name, category and version of every slot.
+//! * [`legacy`]: the v1–v4 formulas; [`entropy`]: the v4 helpers (shape entropy, surface count).
+//! * [`v5`]: slots 24–63 from [`crate::geometry`] and the B-Rep summary.
+//! * [`vector`]: flatten / rehydrate / legacy reorder / upgrade / downgrade / migrate.
+//!
+//! Every version is a prefix of the next: a v*N* vector is the first `dim()` values of the v5
+//! vector of the same document.
 
 use std::fmt;
 use std::str::FromStr;
 
 use crate::document::CadDocument;
 use crate::error::{Error, Result};
+
+pub mod entropy;
+pub mod legacy;
+pub mod slots;
+pub mod v5;
+pub mod vector;
+
+pub use entropy::{compute_shape_entropy, compute_surface_count};
+pub use slots::{Slot, SlotCategory, slots};
+pub use vector::{
+    Migration, MigrationDirection, downgrade_vector, flatten, migrate, rehydrate,
+    reorder_legacy_vector, upgrade_vector,
+};
 
 /// A feature version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -130,8 +151,48 @@ impl FeatureExtractor {
     }
 
     /// Extracts the feature vector of `doc`.
+    ///
+    /// v1–v4 are the first 7, 12, 22, 24 values of [`legacy::legacy_v4`]; v5 appends
+    /// [`v5::v5_slots`]. Never fails and never panics: missing data gives zeros.
     pub fn extract(&self, doc: &CadDocument) -> FeatureVector {
-        let _ = doc;
-        todo!("features helper implements v1-v5")
+        let legacy = legacy::legacy_v4(doc);
+        let dim = self.version.dim();
+        let mut values = Vec::with_capacity(dim);
+        values.extend_from_slice(legacy.get(..dim.min(24)).unwrap_or(&legacy));
+        if self.version == FeatureVersion::V5 {
+            values.extend_from_slice(&v5::v5_slots(doc));
+        }
+        FeatureVector {
+            version: self.version,
+            values,
+        }
+    }
+
+    /// The extractor for a version string (`v1`…`v5` or `1`…`5`); an unknown version is an
+    /// error ([`Error::UnknownVersion`]), never a silent v1.
+    pub fn from_version_str(s: &str) -> Result<Self> {
+        Ok(FeatureExtractor::new(s.parse()?))
+    }
+}
+
+impl FeatureVector {
+    /// The slot manifest of this vector's version.
+    pub fn slots(&self) -> &'static [Slot] {
+        slots(self.version)
+    }
+
+    /// This vector truncated (downgrade) or zero-padded (upgrade) to `to`. The length must
+    /// match the version ([`Error::VectorLength`]). Padded slots are zeros, not recomputed:
+    /// re-extract from the file when possible.
+    pub fn to_version(&self, to: FeatureVersion) -> Result<FeatureVector> {
+        Ok(FeatureVector {
+            version: to,
+            values: upgrade_vector(&self.values, Some(self.version), to)?,
+        })
+    }
+
+    /// `(geometric, semantic)` lists of the original's output dict (see [`rehydrate`]).
+    pub fn rehydrate(&self) -> (Vec<f64>, Vec<f64>) {
+        rehydrate(&self.values, self.version)
     }
 }
