@@ -371,7 +371,7 @@ mod tests {
     #[test]
     fn custom_delimiters() {
         let g = parse_global(&recs(&[
-            "1H/,1H#/4Habcd/4Hfile/3Hsys/1H1/32/38/6/308/15/3Hxyz/1.0/6/1HM#",
+            "1H//1H#/4Habcd/4Hfile/3Hsys/1H1/32/38/6/308/15/3Hxyz/1.0/6/1HM#",
         ]));
         assert_eq!((g.pdelim, g.rdelim), (b'/', b'#'));
         assert_eq!(g.sending_system, "sys");
