@@ -283,6 +283,7 @@ pub struct Walker<'a> {
     out: Walk,
     work: u64,
     instance: u64,
+    next_instance: u64,
     faces_done: HashMap<(u64, usize), u32>,
     shells_done: HashMap<(u64, usize), u32>,
     solids_done: HashSet<(u64, usize)>,
@@ -313,6 +314,7 @@ impl<'a> Walker<'a> {
             out: Walk::default(),
             work: 0,
             instance: 0,
+            next_instance: 0,
             faces_done: HashMap::new(),
             shells_done: HashMap::new(),
             solids_done: HashSet::new(),
@@ -649,8 +651,11 @@ impl<'a> Walker<'a> {
                     if !self.in_progress.insert(idx) {
                         return Err(self.err(idx, "subfigure instance contains itself"));
                     }
-                    self.instance += 1;
+                    let outer = self.instance;
+                    self.next_instance += 1;
+                    self.instance = self.next_instance;
                     let r = self.visit(def, &x, depth + 1);
+                    self.instance = outer;
                     self.in_progress.remove(&idx);
                     r?;
                 }
@@ -1129,7 +1134,7 @@ impl<'a> Walker<'a> {
         match t {
             128 => match self.bspline_surface(idx, &p, &x)? {
                 Some(s) => {
-                    let g = 8 * (s.nu.max(s.nv)).clamp(4, 64);
+                    let g = (4 * s.nu.max(s.nv)).clamp(16, 96);
                     let cost = (g as u64 + 1).pow(2) * ((s.u_degree + s.v_degree) as u64 + 2);
                     if self.spend(cost) {
                         bb = geom::sample_surface_box(&s, g, g);
