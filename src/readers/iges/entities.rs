@@ -254,6 +254,8 @@ struct Piece {
     curve: Curve,
     start: Vec3,
     end: Vec3,
+    /// Parameter range (arcs: angles; B-splines: V0..V1; others unused).
+    range: (f64, f64),
 }
 
 /// What the walk produced.
@@ -749,6 +751,7 @@ impl<'a> Walker<'a> {
                     curve,
                     start: a,
                     end: b,
+                    range: (0.0, 1.0),
                 });
                 Ok(true)
             }
@@ -801,6 +804,7 @@ impl<'a> Walker<'a> {
                     curve,
                     start: at(t0),
                     end: at(t1),
+                    range: (t0, t1),
                 });
                 Ok(true)
             }
@@ -853,6 +857,7 @@ impl<'a> Walker<'a> {
                         curve: Curve::Polyline(pts),
                         start: s,
                         end: en,
+                        range: (0.0, 1.0),
                     });
                 }
                 Ok(true)
@@ -885,6 +890,7 @@ impl<'a> Walker<'a> {
                         curve: Curve::Bspline(curve),
                         start,
                         end,
+                        range: (v0, v1),
                     });
                 }
                 Ok(exact)
@@ -1061,6 +1067,7 @@ impl<'a> Walker<'a> {
                     curve: Curve::Polyline(pts),
                     start: s,
                     end: en,
+                    range: (0.0, 1.0),
                 });
                 return Ok(true);
             }
@@ -1102,6 +1109,7 @@ impl<'a> Walker<'a> {
             curve: Curve::Polyline(pts),
             start: s,
             end: en,
+            range: (0.0, 1.0),
         });
         Ok(true)
     }
@@ -1499,6 +1507,7 @@ impl<'a> Walker<'a> {
         let mut bounds = Vec::new();
         let mut bound_box = BoundingBox::EMPTY;
         let mut bound_exact = true;
+        let mut trimmed: Option<(BoundingBox, Vec<Vec<Vec3>>)> = None;
         let (surface, kind, sbox, q) = match t {
             144 | 143 => {
                 let p = self.params(idx)?;
@@ -1528,13 +1537,53 @@ impl<'a> Walker<'a> {
                         }
                     }
                 }
-                for (bp, outer) in bptrs {
+                let boundary_idx: Vec<usize> = bptrs
+                    .iter()
+                    .filter_map(|(bp, _)| {
+                        let a = bp.abs();
+                        let i = ((a as u64).saturating_sub(1) / 2) as usize;
+                        (a.fract() == 0.0 && a >= 1.0 && i < self.entries.len()).then_some(i)
+                    })
+                    .collect();
+                if t == 144
+                    && let Surface::Bspline(bs) = &s.0
+                {
+                    trimmed =
+                        self.trimmed_bspline_box(bs, &boundary_idx, nz(1) == 0.0, depth + 1)?;
+                }
+                for (k, (bp, outer)) in bptrs.into_iter().enumerate() {
                     let Some(bi) = self.resolve(idx, bp) else {
                         continue;
                     };
                     let mut pieces = Vec::new();
-                    let exact = self.boundary(bi, &x, depth + 1, &mut pieces, &mut bound_box)?;
-                    bound_exact &= exact;
+                    let mut bbox_k = BoundingBox::EMPTY;
+                    let exact = self.boundary(bi, &x, depth + 1, &mut pieces, &mut bbox_k)?;
+                    // PREF (field 5 of a 142) = 1: the parameter-space curve is preferred; the
+                    // model-space one may be unreliable, so use S∘B for the loop and the box.
+                    let pref = match self.entries.get(bi).map(|e| e.etype) {
+                        Some(142) => self.params(bi)?.get(4).and_then(Param::num).unwrap_or(0.0),
+                        _ => 0.0,
+                    };
+                    let sob = trimmed
+                        .as_ref()
+                        .and_then(|(_, sb)| sb.get(k))
+                        .filter(|p| p.len() >= 2);
+                    match sob {
+                        Some(pts) if pref == 1.0 => {
+                            if let (Some(&a), Some(&b)) = (pts.first(), pts.last()) {
+                                pieces = vec![Piece {
+                                    curve: Curve::Polyline(pts.clone()),
+                                    start: a,
+                                    end: b,
+                                    range: (0.0, 1.0),
+                                }];
+                            }
+                        }
+                        _ => {
+                            bound_box.union(&bbox_k);
+                            bound_exact &= exact;
+                        }
+                    }
                     if let Some(lp) = self.loop_from_pieces(pieces) {
                         bounds.push(FaceBound {
                             boundary: lp,
@@ -1548,14 +1597,22 @@ impl<'a> Walker<'a> {
             510 => return self.face510(idx, &x, depth),
             _ => self.surface(idx, xf, depth)?,
         };
-        let fbox = match q {
-            BoxQuality::Unbounded => {
+        let fbox = match (trimmed.map(|t| t.0), q) {
+            (Some(mut tb), _) => {
+                // Grid points inside the trim plus the exact model-space boundary.
+                tb.union(&bound_box);
+                if !bound_exact {
+                    self.out.conservative = true;
+                }
+                tb
+            }
+            (None, BoxQuality::Unbounded) => {
                 if !bound_exact {
                     self.out.conservative = true;
                 }
                 bound_box
             }
-            BoxQuality::Conservative => {
+            (None, BoxQuality::Conservative) => {
                 self.out.conservative = true;
                 let mut b = sbox;
                 if b.is_empty() {
@@ -1578,6 +1635,76 @@ impl<'a> Walker<'a> {
         });
         self.faces_done.insert(key, fi);
         Ok(Some(fi))
+    }
+
+    /// The box of a B-spline surface trimmed by 142 boundaries, from a grid of surface points
+    /// whose parameters lie inside the boundaries' parameter-space curves, plus the boundaries
+    /// themselves evaluated on the surface (S∘B). Also returns, per boundary, those S∘B points
+    /// (the boundary in model space, used when the file prefers it). `None` when a boundary has
+    /// no parameter-space curve.
+    #[allow(clippy::type_complexity)]
+    fn trimmed_bspline_box(
+        &mut self,
+        s: &BsplineSurface,
+        boundaries: &[usize],
+        natural_outer: bool,
+        depth: u32,
+    ) -> Res<Option<(BoundingBox, Vec<Vec<Vec3>>)>> {
+        let Some(((u0, u1), (v0, v1))) = geom::surface_domain(s) else {
+            return Ok(None);
+        };
+        let mut loops: Vec<Vec<[f64; 2]>> = Vec::new();
+        if natural_outer {
+            loops.push(vec![[u0, v0], [u1, v0], [u1, v1], [u0, v1]]);
+        }
+        let mut bb = BoundingBox::EMPTY;
+        let mut sb = Vec::new();
+        for &bi in boundaries {
+            if self.entries.get(bi).map(|e| e.etype) != Some(142) {
+                return Ok(None);
+            }
+            let p = self.params(bi)?;
+            let bptr = p.get(2).and_then(|v| v.num_or(0.0)).unwrap_or(0.0);
+            let Some(ci) = self.resolve(bi, bptr) else {
+                return Ok(None);
+            };
+            let mut pieces = Vec::new();
+            let mut junk = BoundingBox::EMPTY;
+            self.curve(ci, &Transform::IDENTITY, depth + 1, &mut pieces, &mut junk)?;
+            let poly: Vec<[f64; 2]> = pieces
+                .iter()
+                .flat_map(piece_points)
+                .map(|q| [q[0], q[1]])
+                .collect();
+            if poly.len() < 3 || !self.spend(poly.len() as u64 * (s.nu as u64 + 1) * 4) {
+                return Ok(None);
+            }
+            let pts: Vec<Vec3> = poly
+                .iter()
+                .filter_map(|uv| geom::surface_point(s, uv[0], uv[1]))
+                .collect();
+            for q in &pts {
+                bb.add(*q);
+            }
+            sb.push(pts);
+            loops.push(poly);
+        }
+        let g = (6 * s.nu.max(s.nv)).clamp(48, 160);
+        if !self.spend((g as u64 + 1).pow(2) * ((s.u_degree + s.v_degree) as u64 + 2)) {
+            return Ok(None);
+        }
+        let mut row_v = f64::NAN;
+        let mut xs: Vec<f64> = Vec::new();
+        geom::sample_surface_grid(s, g, g, |u, v, q| {
+            if v != row_v {
+                row_v = v;
+                xs = geom::row_crossings(&loops, v);
+            }
+            if xs.partition_point(|&x| x < u) % 2 == 1 {
+                bb.add(q);
+            }
+        });
+        Ok(Some((bb, sb)))
     }
 
     /// The model-space curve of a 142 curve on surface, or of a 141 boundary.
@@ -1881,6 +2008,38 @@ impl<'a> Walker<'a> {
         }
         self.out.model.solids.push(Solid { shells });
         Ok(())
+    }
+}
+
+/// Points along a curve piece (for parameter-space polygons).
+fn piece_points(pc: &Piece) -> Vec<Vec3> {
+    match &pc.curve {
+        Curve::Polyline(p) => p.clone(),
+        Curve::Bspline(c) => {
+            let n = (c.control.len() * 4).clamp(8, 256);
+            let mut v = Vec::with_capacity(n + 1);
+            geom::sample_curve(c, pc.range.0, pc.range.1, n, |q| v.push(q));
+            v
+        }
+        Curve::Circle { frame, radius } => {
+            let (t0, t1) = pc.range;
+            (0..=32)
+                .map(|i| {
+                    let (sn, cs) = (t0 + (t1 - t0) * i as f64 / 32.0).sin_cos();
+                    add(
+                        frame.origin,
+                        add(scale(frame.x, radius * cs), scale(frame.y, radius * sn)),
+                    )
+                })
+                .collect()
+        }
+        // Straight pieces are subdivided: on a surface their image is curved.
+        _ => (0..=16)
+            .map(|i| {
+                let t = i as f64 / 16.0;
+                add(scale(pc.start, 1.0 - t), scale(pc.end, t))
+            })
+            .collect(),
     }
 }
 

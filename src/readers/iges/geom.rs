@@ -94,11 +94,28 @@ pub fn sample_curve(c: &BsplineCurve, t0: f64, t1: f64, n: usize, mut f: impl Fn
 /// returns the box of the samples (tight for untrimmed surfaces, from inside).
 pub fn sample_surface_box(s: &BsplineSurface, nu: usize, nv: usize) -> BoundingBox {
     let mut bb = BoundingBox::EMPTY;
-    let (Some(&u0), Some(&u1)) = (s.u_knots.get(s.u_degree), s.u_knots.get(s.nu)) else {
-        return bb;
-    };
-    let (Some(&v0), Some(&v1)) = (s.v_knots.get(s.v_degree), s.v_knots.get(s.nv)) else {
-        return bb;
+    sample_surface_grid(s, nu, nv, |_, _, p| bb.add(p));
+    bb
+}
+
+/// The parameter domain `((u0, u1), (v0, v1))` of a surface, from its knots.
+pub fn surface_domain(s: &BsplineSurface) -> Option<((f64, f64), (f64, f64))> {
+    Some((
+        (*s.u_knots.get(s.u_degree)?, *s.u_knots.get(s.nu)?),
+        (*s.v_knots.get(s.v_degree)?, *s.v_knots.get(s.nv)?),
+    ))
+}
+
+/// Evaluates a surface on a grid of `(nu + 1) × (nv + 1)` parameters over its domain, calling
+/// `f(u, v, point)` for each.
+pub fn sample_surface_grid(
+    s: &BsplineSurface,
+    nu: usize,
+    nv: usize,
+    mut f: impl FnMut(f64, f64, Vec3),
+) {
+    let Some(((u0, u1), (v0, v1))) = surface_domain(s) else {
+        return;
     };
     // Each u-row of control points is a curve in v.
     let rows: Vec<Vec<[f64; 4]>> = (0..s.nu)
@@ -119,17 +136,70 @@ pub fn sample_surface_box(s: &BsplineSurface, nu: usize, nv: usize) -> BoundingB
         for r in &rows {
             match de_boor(&s.v_knots, s.v_degree, r, v) {
                 Some(h) => col.push(h),
-                None => return bb,
+                None => return,
             }
         }
         for a in 0..=nu {
             let u = u0 + (u1 - u0) * (a as f64 / nu as f64);
             if let Some(p) = de_boor(&s.u_knots, s.u_degree, &col, u).and_then(project) {
-                bb.add(p);
+                f(u, v, p);
             }
         }
     }
-    bb
+}
+
+/// Evaluates a surface at `(u, v)`.
+pub fn surface_point(s: &BsplineSurface, u: f64, v: f64) -> Option<Vec3> {
+    let mut col = Vec::with_capacity(s.nu);
+    for i in 0..s.nu {
+        let ctrl = s.control.get(i * s.nv..(i + 1) * s.nv)?;
+        let w = s
+            .weights
+            .as_ref()
+            .and_then(|w| w.get(i * s.nv..(i + 1) * s.nv));
+        col.push(de_boor(&s.v_knots, s.v_degree, &homog(ctrl, w), v)?);
+    }
+    project(de_boor(&s.u_knots, s.u_degree, &col, u)?)
+}
+
+/// Sorted u-coordinates where the polygons cross the horizontal line `v` (for a scan-line
+/// even-odd test: `u` is inside when an odd number of crossings lie below it).
+pub fn row_crossings(loops: &[Vec<[f64; 2]>], v: f64) -> Vec<f64> {
+    let mut xs = Vec::new();
+    for poly in loops {
+        let n = poly.len();
+        for i in 0..n {
+            let (Some(a), Some(b)) = (poly.get(i), poly.get((i + 1) % n)) else {
+                continue;
+            };
+            if (a[1] > v) != (b[1] > v) {
+                xs.push(a[0] + (v - a[1]) / (b[1] - a[1]) * (b[0] - a[0]));
+            }
+        }
+    }
+    xs.sort_by(f64::total_cmp);
+    xs
+}
+
+/// Even-odd point-in-polygon test over several closed polygons (outer loop and holes) in the
+/// xy plane.
+pub fn inside_loops(loops: &[Vec<[f64; 2]>], p: [f64; 2]) -> bool {
+    let mut inside = false;
+    for poly in loops {
+        let n = poly.len();
+        for i in 0..n {
+            let (Some(a), Some(b)) = (poly.get(i), poly.get((i + 1) % n)) else {
+                continue;
+            };
+            if (a[1] > p[1]) != (b[1] > p[1]) {
+                let x = a[0] + (p[1] - a[1]) / (b[1] - a[1]) * (b[0] - a[0]);
+                if p[0] < x {
+                    inside = !inside;
+                }
+            }
+        }
+    }
+    inside
 }
 
 /// Adds to `bb` the exact box of `c + cos t·u + sin t·v` for `t` in `[t0, t1]` (`t1 >= t0`).
@@ -182,6 +252,16 @@ mod tests {
         let (lo, hi) = (bb.min().unwrap(), bb.max().unwrap());
         assert!((lo[0] + 1.0).abs() < 1e-12 && lo[1].abs() < 1e-12);
         assert!((hi[0] - 1.0).abs() < 1e-12 && (hi[1] - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn square_with_a_hole() {
+        let outer = vec![[0.0, 0.0], [4.0, 0.0], [4.0, 4.0], [0.0, 4.0]];
+        let hole = vec![[1.0, 1.0], [3.0, 1.0], [3.0, 3.0], [1.0, 3.0]];
+        let loops = vec![outer, hole];
+        assert!(inside_loops(&loops, [0.5, 0.5]));
+        assert!(!inside_loops(&loops, [2.0, 2.0]));
+        assert!(!inside_loops(&loops, [5.0, 2.0]));
     }
 
     #[test]
