@@ -1689,9 +1689,20 @@ impl<'a> Walker<'a> {
             sb.push(pts);
             loops.push(poly);
         }
+        Ok(self.trim_box_from_uv(s, loops, bb).map(|b| (b, sb)))
+    }
+
+    /// The box of the part of `s` inside the parameter-space `loops` (even-odd), sampled on a
+    /// grid, united with `bb`. `None` when the work budget is spent.
+    fn trim_box_from_uv(
+        &mut self,
+        s: &BsplineSurface,
+        loops: Vec<Vec<[f64; 2]>>,
+        mut bb: BoundingBox,
+    ) -> Option<BoundingBox> {
         let g = (6 * s.nu.max(s.nv)).clamp(48, 160);
         if !self.spend((g as u64 + 1).pow(2) * ((s.u_degree + s.v_degree) as u64 + 2)) {
-            return Ok(None);
+            return None;
         }
         let mut row_v = f64::NAN;
         let mut xs: Vec<f64> = Vec::new();
@@ -1704,7 +1715,7 @@ impl<'a> Walker<'a> {
                 bb.add(q);
             }
         });
-        Ok(Some((bb, sb)))
+        Some(bb)
     }
 
     /// The model-space curve of a 142 curve on surface, or of a 141 boundary.
@@ -1869,6 +1880,8 @@ impl<'a> Walker<'a> {
         let outer_flag = nz(2) != 0.0;
         let mut bounds = Vec::new();
         let mut vbox = BoundingBox::EMPTY;
+        let mut uv_ok = true;
+        let mut uv_loops: Vec<Vec<[f64; 2]>> = Vec::new();
         if nl >= 0.0 && nl.fract() == 0.0 {
             for j in 0..(nl as usize).min(p.len()) {
                 let Some(li) = self.resolve(idx, nz(3 + j)) else {
@@ -1881,6 +1894,7 @@ impl<'a> Walker<'a> {
                 let ne = lz(0);
                 let mut oriented = Vec::new();
                 let mut single_vertex = None;
+                let mut uv_poly: Vec<[f64; 2]> = Vec::new();
                 let mut i = 1usize;
                 if ne >= 0.0 && ne.fract() == 0.0 {
                     for _ in 0..(ne as usize).min(lp.len()) {
@@ -1899,6 +1913,32 @@ impl<'a> Walker<'a> {
                         } else {
                             0
                         };
+                        // The edge's first parameter-space curve, in loop order.
+                        if ty != 1.0 && uv_ok {
+                            match self.resolve(li, lz(i + 6)).filter(|_| k >= 1) {
+                                Some(ci) => {
+                                    let mut pieces = Vec::new();
+                                    let mut junk = BoundingBox::EMPTY;
+                                    self.curve(
+                                        ci,
+                                        &Transform::IDENTITY,
+                                        depth + 2,
+                                        &mut pieces,
+                                        &mut junk,
+                                    )?;
+                                    let mut pts: Vec<[f64; 2]> = pieces
+                                        .iter()
+                                        .flat_map(piece_points)
+                                        .map(|q| [q[0], q[1]])
+                                        .collect();
+                                    if of == 0.0 {
+                                        pts.reverse();
+                                    }
+                                    uv_poly.extend(pts);
+                                }
+                                None => uv_ok = false,
+                            }
+                        }
                         i = i.saturating_add(5).saturating_add(k.saturating_mul(2));
                         if i > lp.len() {
                             break;
@@ -1914,6 +1954,9 @@ impl<'a> Walker<'a> {
                         }
                     }
                 }
+                if uv_poly.len() >= 3 {
+                    uv_loops.push(uv_poly);
+                }
                 let boundary = match (oriented.is_empty(), single_vertex) {
                     (true, Some(v)) => Loop::Vertex(v),
                     (true, None) => continue,
@@ -1926,7 +1969,22 @@ impl<'a> Walker<'a> {
                 });
             }
         }
-        let fbox = if q == BoxQuality::Unbounded || sbox.is_empty() {
+        let trimmed = match &surface {
+            Surface::Bspline(bs) if uv_ok && !uv_loops.is_empty() => {
+                // S∘B of the loops, then the grid inside them.
+                let mut bb = vbox;
+                for q in uv_loops.iter().flatten() {
+                    if let Some(pt) = geom::surface_point(bs, q[0], q[1]) {
+                        bb.add(pt);
+                    }
+                }
+                self.trim_box_from_uv(bs, uv_loops, bb)
+            }
+            _ => None,
+        };
+        let fbox = if let Some(tb) = trimmed {
+            tb
+        } else if q == BoxQuality::Unbounded || sbox.is_empty() {
             self.out.conservative = true;
             vbox
         } else {
