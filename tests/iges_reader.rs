@@ -649,3 +649,60 @@ fn non_ascii_bytes_do_not_break_the_reader() {
         let _ = iges::read(&v, &Limits::default());
     }
 }
+
+fn triangle_solid(edge_index: &str) -> String {
+    let mut shell = ent(514, "1,15,1");
+    shell.form = 1;
+    write_iges(
+        &[
+            ent(110, "0.,0.,0.,1.,0.,0."),
+            ent(110, "1.,0.,0.,0.,1.,0."),
+            ent(110, "0.,1.,0.,0.,0.,0."),
+            ent(502, "3,0.,0.,0.,1.,0.,0.,0.,1.,0."),
+            ent(504, "3,1,7,1,7,2,3,7,2,7,3,5,7,3,7,1"),
+            ent(
+                128,
+                "1,1,1,1,0,0,1,0,0,0.,0.,1.,1.,0.,0.,1.,1.,1.,1.,1.,1.,0.,0.,0.,1.,0.,0.,0.,1.,0.,1.,1.,0.,0.,1.,0.,1.",
+            ),
+            ent(508, &format!("3,0,9,1,1,0,0,9,2,1,0,0,9,{edge_index},1,0")),
+            ent(510, "11,1,1,13"),
+            shell,
+            ent(186, "17,1,0"),
+        ],
+        &global(2, "MM"),
+    )
+}
+
+#[test]
+fn manifold_solid_shares_edges_and_vertices() {
+    let doc = read_str(&triangle_solid("3")).unwrap();
+    let b = doc.brep.clone().unwrap();
+    // By construction: one solid, one shell, one face, three edges, three vertices.
+    assert_eq!(
+        (b.solids, b.shells, b.faces, b.edges, b.vertices),
+        (1, 1, 1, 3, 3)
+    );
+    assert_eq!(doc.entity_counts["SOLID"], 1);
+    assert_eq!(our_census(&doc)["bspline"], 1);
+    let (lo, hi) = bbox(&doc);
+    assert!(
+        close(lo, [0.0; 3]) && close(hi, [1.0, 1.0, 0.0]),
+        "{lo:?} {hi:?}"
+    );
+}
+
+#[test]
+fn edge_index_out_of_range_is_a_warning() {
+    for idx in ["99", "9223372036854775807", "-5", "1.5D300"] {
+        let doc = read_str(&triangle_solid(idx)).unwrap();
+        assert!(
+            doc.metadata
+                .warnings
+                .iter()
+                .any(|w| w.contains("out of range")),
+            "{idx}: {:?}",
+            doc.metadata.warnings
+        );
+        assert_eq!(doc.brep.unwrap().edges, 2, "{idx}");
+    }
+}

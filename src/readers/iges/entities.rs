@@ -1797,7 +1797,7 @@ impl<'a> Walker<'a> {
         let p = self.params(li)?;
         let i = index as i64;
         let count = p.first().and_then(Param::num).unwrap_or(0.0);
-        if i < 1 || (i as f64) > count {
+        if i < 1 || (i as f64) > count || i as u64 > p.len() as u64 {
             self.warn_at(li, format!("vertex index {index} out of range"));
             return Ok(None);
         }
@@ -1832,7 +1832,7 @@ impl<'a> Walker<'a> {
         let p = self.params(li)?;
         let i = index as i64;
         let count = p.first().and_then(Param::num).unwrap_or(0.0);
-        if i < 1 || (i as f64) > count {
+        if i < 1 || (i as f64) > count || i as u64 > p.len() as u64 {
             self.warn_at(li, format!("edge index {index} out of range"));
             return Ok(None);
         }
