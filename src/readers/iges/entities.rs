@@ -1700,7 +1700,7 @@ impl<'a> Walker<'a> {
         loops: Vec<Vec<[f64; 2]>>,
         mut bb: BoundingBox,
     ) -> Option<BoundingBox> {
-        let g = (6 * s.nu.max(s.nv)).clamp(48, 160);
+        let g = (4 * s.nu.max(s.nv)).clamp(32, 96);
         if !self.spend((g as u64 + 1).pow(2) * ((s.u_degree + s.v_degree) as u64 + 2)) {
             return None;
         }
