@@ -115,7 +115,25 @@ pub fn read(bytes: &[u8], limits: &Limits) -> Result<CadDocument> {
     let faces = model.faces.len() as u64;
     let mut bbox = walk.other_box;
     if faces > 0 {
-        let analysis = crate::brep::analyze(&model, limits)?;
+        let analysis = match crate::brep::analyze(&model, limits) {
+            Ok(a) => a,
+            Err(e) => {
+                // Keep the counts, census and reader box; say why the mesh is missing.
+                doc.metadata.degraded = Some(format!("B-Rep analysis failed: {e}"));
+                crate::brep::BrepAnalysis {
+                    summary: crate::document::BrepSummary {
+                        solids,
+                        shells: model.shells.len() as u64,
+                        faces,
+                        edges: model.edges.len() as u64,
+                        vertices: model.vertices.len() as u64,
+                        surface_types: model.surface_census(),
+                        ..Default::default()
+                    },
+                    ..Default::default()
+                }
+            }
+        };
         for w in analysis.warnings {
             warnings.push(format!("B-Rep analysis: {w}"));
         }
