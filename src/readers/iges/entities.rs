@@ -1507,7 +1507,7 @@ impl<'a> Walker<'a> {
         let mut bounds = Vec::new();
         let mut bound_box = BoundingBox::EMPTY;
         let mut bound_exact = true;
-        let mut trimmed: Option<(BoundingBox, Vec<Vec<Vec3>>)> = None;
+        let mut trimmed: Option<(BoundingBox, Vec<Vec<Vec<Vec3>>>)> = None;
         let (surface, kind, sbox, q) = match t {
             144 | 143 => {
                 let p = self.params(idx)?;
@@ -1567,17 +1567,20 @@ impl<'a> Walker<'a> {
                     let sob = trimmed
                         .as_ref()
                         .and_then(|(_, sb)| sb.get(k))
-                        .filter(|p| p.len() >= 2);
+                        .filter(|pp| pp.iter().all(|p| p.len() >= 2) && !pp.is_empty());
                     match sob {
-                        Some(pts) if pref == 1.0 => {
-                            if let (Some(&a), Some(&b)) = (pts.first(), pts.last()) {
-                                pieces = vec![Piece {
-                                    curve: Curve::Polyline(pts.clone()),
-                                    start: a,
-                                    end: b,
-                                    range: (0.0, 1.0),
-                                }];
-                            }
+                        Some(pp) if pref == 1.0 => {
+                            pieces = pp
+                                .iter()
+                                .filter_map(|pts| {
+                                    Some(Piece {
+                                        curve: Curve::Polyline(pts.clone()),
+                                        start: *pts.first()?,
+                                        end: *pts.last()?,
+                                        range: (0.0, 1.0),
+                                    })
+                                })
+                                .collect();
                         }
                         _ => {
                             bound_box.union(&bbox_k);
@@ -1649,7 +1652,7 @@ impl<'a> Walker<'a> {
         boundaries: &[usize],
         natural_outer: bool,
         depth: u32,
-    ) -> Res<Option<(BoundingBox, Vec<Vec<Vec3>>)>> {
+    ) -> Res<Option<(BoundingBox, Vec<Vec<Vec<Vec3>>>)>> {
         let Some(((u0, u1), (v0, v1))) = geom::surface_domain(s) else {
             return Ok(None);
         };
@@ -1671,19 +1674,21 @@ impl<'a> Walker<'a> {
             let mut pieces = Vec::new();
             let mut junk = BoundingBox::EMPTY;
             self.curve(ci, &Transform::IDENTITY, depth + 1, &mut pieces, &mut junk)?;
-            let poly: Vec<[f64; 2]> = pieces
-                .iter()
-                .flat_map(piece_points)
-                .map(|q| [q[0], q[1]])
-                .collect();
+            let per_piece: Vec<Vec<Vec3>> = pieces.iter().map(piece_points).collect();
+            let poly: Vec<[f64; 2]> = per_piece.iter().flatten().map(|q| [q[0], q[1]]).collect();
             if poly.len() < 3 || !self.spend(poly.len() as u64 * (s.nu as u64 + 1) * 4) {
                 return Ok(None);
             }
-            let pts: Vec<Vec3> = poly
+            // S∘B, one point list per parameter-space piece.
+            let pts: Vec<Vec<Vec3>> = per_piece
                 .iter()
-                .filter_map(|uv| geom::surface_point(s, uv[0], uv[1]))
+                .map(|pp| {
+                    pp.iter()
+                        .filter_map(|uv| geom::surface_point(s, uv[0], uv[1]))
+                        .collect()
+                })
                 .collect();
-            for q in &pts {
+            for q in pts.iter().flatten() {
                 bb.add(*q);
             }
             sb.push(pts);
