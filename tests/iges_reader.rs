@@ -708,3 +708,27 @@ fn edge_index_out_of_range_is_a_warning() {
         assert_eq!(doc.brep.unwrap().edges, 2, "{idx}");
     }
 }
+
+#[test]
+fn deep_reference_chains_are_bounded() {
+    // 400 composite curves, each containing the next, ending in a line: deeper than any
+    // nesting limit. Must fail cleanly (no stack overflow), even with unlimited limits.
+    let n = 400;
+    let mut ents: Vec<Ent> = (0..n)
+        .map(|i| ent(102, &format!("1,{}", 2 * i + 3)))
+        .collect();
+    ents.push(ent(110, "0.,0.,0.,1.,0.,0."));
+    let f = write_iges(&ents, &global(2, "MM"));
+    for limits in [Limits::default(), Limits::unlimited()] {
+        let r = iges::read(f.as_bytes(), &limits);
+        assert!(is_malformed(&r), "{r:?}");
+        assert!(format!("{}", r.unwrap_err()).contains("max_nesting"));
+    }
+    // Within the limit it reads.
+    let mut ents: Vec<Ent> = (0..20)
+        .map(|i| ent(102, &format!("1,{}", 2 * i + 3)))
+        .collect();
+    ents.push(ent(110, "0.,0.,0.,1.,0.,0."));
+    let doc = read_str(&write_iges(&ents, &global(2, "MM"))).unwrap();
+    assert!(close(bbox(&doc).1, [1.0, 0.0, 0.0]));
+}

@@ -297,6 +297,9 @@ pub struct Walker<'a> {
 
 type Res<T> = Result<T>;
 
+/// Hard cap on the walk's recursion depth (see [`Limits::max_nesting`]).
+const MAX_DEPTH: u32 = 40;
+
 impl<'a> Walker<'a> {
     /// A walker over parsed sections.
     pub fn new(
@@ -465,7 +468,9 @@ impl<'a> Walker<'a> {
     }
 
     fn depth_check(&self, idx: usize, depth: u32) -> Res<()> {
-        if depth > self.limits.max_nesting {
+        // The walk recurses; keep it well inside a 2 MiB thread stack (debug builds included)
+        // whatever `max_nesting` says. Real files nest about a dozen levels.
+        if depth > self.limits.max_nesting.min(MAX_DEPTH) {
             Err(self.err(
                 idx,
                 "entity references nest deeper than max_nesting (a cycle?)",
