@@ -732,3 +732,49 @@ fn deep_reference_chains_are_bounded() {
     let doc = read_str(&write_iges(&ents, &global(2, "MM"))).unwrap();
     assert!(close(bbox(&doc).1, [1.0, 0.0, 0.0]));
 }
+
+#[test]
+fn exponential_reference_fanout_hits_a_limit() {
+    // 30 composite curves, each containing the next one twice: 2^30 leaf visits if expanded.
+    let mut ents: Vec<Ent> = (0..30)
+        .map(|i| ent(102, &format!("2,{},{}", 2 * i + 3, 2 * i + 3)))
+        .collect();
+    ents.push(ent(110, "0.,0.,0.,1.,0.,0."));
+    let f = write_iges(&ents, &global(2, "MM"));
+    let limits = Limits {
+        max_expanded_entities: 100_000,
+        ..Limits::default()
+    };
+    let t = Instant::now();
+    let r = iges::read(f.as_bytes(), &limits);
+    assert!(
+        matches!(
+            r,
+            Err(Error::LimitExceeded {
+                limit: cadfeat::LimitKind::ExpandedEntities,
+                ..
+            })
+        ),
+        "{r:?}"
+    );
+    println!("fan-out stopped after {:?}", t.elapsed());
+    // The work budget (20 units per visit) stops it too. With the default 50M units this
+    // takes about 0.6 s in a release build; a smaller budget keeps the debug test quick.
+    let limits = Limits {
+        max_work: 2_000_000,
+        ..Limits::default()
+    };
+    let t = Instant::now();
+    let r = iges::read(f.as_bytes(), &limits);
+    assert!(
+        matches!(
+            r,
+            Err(Error::LimitExceeded {
+                limit: cadfeat::LimitKind::Work,
+                ..
+            })
+        ),
+        "{r:?}"
+    );
+    println!("fan-out (work budget) stopped after {:?}", t.elapsed());
+}

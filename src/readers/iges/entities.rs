@@ -16,6 +16,7 @@
 //! against [`Limits`] before anything is allocated, and evaluation work is budgeted.
 
 use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 
 use crate::brep::{
     BrepModel, BsplineCurve, BsplineSurface, Curve, Edge, Face, FaceBound, Frame, Loop,
@@ -293,12 +294,16 @@ pub struct Walker<'a> {
     vertices_done: HashMap<(u64, usize, i64), u32>,
     in_progress: HashSet<usize>,
     xf_cache: HashMap<usize, Transform>,
+    pcache: HashMap<usize, Rc<Vec<Param>>>,
 }
 
 type Res<T> = Result<T>;
 
 /// Hard cap on the walk's recursion depth (see [`Limits::max_nesting`]).
 const MAX_DEPTH: u32 = 40;
+
+/// Work units charged per entity visit.
+const VISIT_COST: u64 = 20;
 
 impl<'a> Walker<'a> {
     /// A walker over parsed sections.
@@ -327,6 +332,7 @@ impl<'a> Walker<'a> {
             vertices_done: HashMap::new(),
             in_progress: HashSet::new(),
             xf_cache: HashMap::new(),
+            pcache: HashMap::new(),
         }
     }
 
@@ -358,7 +364,16 @@ impl<'a> Walker<'a> {
     }
 
     /// The parameters of entry `idx` without the leading type number.
-    pub fn params(&mut self, idx: usize) -> Res<Vec<Param>> {
+    pub fn params(&mut self, idx: usize) -> Res<Rc<Vec<Param>>> {
+        if let Some(p) = self.pcache.get(&idx) {
+            return Ok(Rc::clone(p));
+        }
+        let p = Rc::new(self.parse_params_of(idx)?);
+        self.pcache.insert(idx, Rc::clone(&p));
+        Ok(p)
+    }
+
+    fn parse_params_of(&mut self, idx: usize) -> Res<Vec<Param>> {
         let e = self
             .entries
             .get(idx)
@@ -459,7 +474,11 @@ impl<'a> Walker<'a> {
     fn count_visit(&mut self) -> Res<()> {
         self.out.visited += 1;
         self.limits
-            .check(LimitKind::ExpandedEntities, self.out.visited)
+            .check(LimitKind::ExpandedEntities, self.out.visited)?;
+        // A visit also costs work (about 20 evaluated points' worth), so that a fan-out of
+        // references cannot spend more time than the work budget allows.
+        self.work = self.work.saturating_add(VISIT_COST);
+        self.limits.check(LimitKind::Work, self.work)
     }
 
     fn spend(&mut self, w: u64) -> bool {
