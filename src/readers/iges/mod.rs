@@ -27,7 +27,21 @@
 //! counts larger than the data present) is `Error::Malformed` with the line of the offending
 //! directory entry; oversized inputs are `Error::LimitExceeded`. Problems confined to one entity
 //! (a dangling pointer, inconsistent B-spline knots or weights, an unsupported entity type) are
-//! warnings in `metadata.warnings` and that entity is skipped.
+//! warnings in `metadata.warnings` and that entity is skipped. The walk's recursion is bounded
+//! by `Limits::max_nesting` and never deeper than 40 levels (real files nest about a dozen);
+//! every entity visit counts against `Limits::max_expanded_entities` and costs 20 units of
+//! `Limits::max_work`, which also pays for curve and surface sampling (a face whose sampling
+//! does not fit gets the conservative control-point box). If `brep::analyze` fails, the document
+//! keeps the reader's counts and box and says why in `metadata.degraded`.
+//!
+//! Boxes in detail: trimmed B-spline faces (144 over 128 with parameter-space boundaries, and
+//! 510 faces whose loops carry parameter-space curves) are bounded by a grid of surface points
+//! inside the trim plus the boundary evaluated on the surface — tight to well under 0.1% on the
+//! corpus. Faces on planes are bounded by their boundary curves (exact). Surfaces of
+//! revolution, tabulated cylinders and B-spline faces without parameter-space trims use the
+//! box of the whole surface (conservative: it contains the face, and `metadata.warnings` says
+//! so). A 142 boundary whose preference flag is 1 (parameter space preferred) is rebuilt from
+//! the surface, since its model-space curve may be wrong.
 
 pub mod entities;
 pub mod geom;
