@@ -483,3 +483,72 @@ fn hostile_meshes_do_not_panic() {
     assert!((v[26] - 3f64.ln()).abs() < 1e-15);
     assert!(v[48..].iter().all(|&x| x == 0.0));
 }
+
+fn cpu_ns() -> u64 {
+    // On-CPU time of this thread (first field of schedstat), immune to machine load.
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0)
+}
+
+#[test]
+#[ignore = "timing report, run with --release -- --ignored --nocapture"]
+fn cpu_time_per_triangle() {
+    let indexed = torus(3.0, 1.0, 1000, 500);
+    let mut stl = Mesh::default();
+    for t in indexed.iter_triangles() {
+        let b = stl.positions.len() as u32;
+        stl.positions.extend(t);
+        stl.triangles.push([b, b + 1, b + 2]);
+    }
+    for (name, mesh) in [("indexed", &indexed), ("stl", &stl)] {
+        let n = mesh.triangle_count() as f64;
+        let t0 = cpu_ns();
+        let g = geom(mesh);
+        let t1 = cpu_ns();
+        let w = geometry::weld::weld(&mesh.positions, mesh.positions.len() / 4);
+        let t2 = cpu_ns();
+        let topo = geometry::topology::analyze(
+            w.reps.len(),
+            mesh.triangles.iter().map(|t| {
+                Some([
+                    w.ids[t[0] as usize],
+                    w.ids[t[1] as usize],
+                    w.ids[t[2] as usize],
+                ])
+            }),
+        );
+        let t3 = cpu_ns();
+        let mut acc = geometry::MassAccumulator::new();
+        for [a, b, c] in mesh.iter_triangles() {
+            acc.add(a, b, c);
+        }
+        let t4 = cpu_ns();
+        let mut x = 0u64;
+        for p in &mesh.positions {
+            use std::hash::{Hash, Hasher};
+            let mut h = geometry::weld::FoldHasher::default();
+            geometry::weld::PointKey::new(*p).hash(&mut h);
+            x ^= h.finish();
+        }
+        let t5 = cpu_ns();
+        let w2 = geometry::weld::weld(&mesh.positions, w.reps.len());
+        let t6 = cpu_ns();
+        eprintln!(
+            "  hash-only {:.0} ns/tri ({x}), weld exact-capacity {:.0} ns/tri ({})",
+            (t5 - t4) as f64 / n,
+            (t6 - t5) as f64 / n,
+            w2.reps.len()
+        );
+        eprintln!(
+            "{name}: analyze {:.0} ns/tri (weld {:.0}, topology {:.0}, mass {:.0}); {} {}",
+            (t1 - t0) as f64 / n,
+            (t2 - t1) as f64 / n,
+            (t3 - t2) as f64 / n,
+            (t4 - t3) as f64 / n,
+            g.topology.edges,
+            topo.edges + usize::from(acc.finish().area < 0.0)
+        );
+    }
+}

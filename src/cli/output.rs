@@ -88,8 +88,18 @@ pub fn result_json(path: &Path, version: FeatureVersion, r: &FileResult) -> Valu
     line
 }
 
-/// `cadfeat slots`: one line per slot.
+/// `cadfeat slots`: one line per slot, `{"index", "name", "category", "version"}`.
 pub fn print_slots(version: FeatureVersion) -> ExitCode {
-    eprintln!("cadfeat: slot manifest for {version} not available yet");
-    ExitCode::FAILURE
+    for (index, slot) in cadfeat::features::slots(version).iter().enumerate() {
+        println!(
+            "{}",
+            json!({
+                "index": index,
+                "name": slot.name,
+                "category": slot.category.as_str(),
+                "version": slot.version.as_str(),
+            })
+        );
+    }
+    ExitCode::SUCCESS
 }

@@ -22,6 +22,17 @@
 //! area-weighted centroid, i.e. the covariance of a uniform density on the surface. This is the
 //! reading REFERENCE-v5.tsv follows (checked on its obb extents; see `tests/features_v5_*.rs`).
 //!
+//! **Components** (slot 34) are *edge*-connected: triangles joined through shared welded edges
+//! (REFERENCE-v5.tsv counts them this way; a mesh whose triangles touch only at vertices, like
+//! `fliris_bottle_ascii.stl`, has one component per such patch). The vertex-connected count
+//! (trimesh's `components_vertex`) is in [`Topology::vertex_components`].
+//!
+//! **Welding and invariance.** Bit-exact welding (the spec's rule) is invariant under rotation
+//! and translation except when a file holds distinct but nearly equal coordinates that the
+//! transform's rounding makes equal (e.g. `z = 0.0` next to `z = −2.7e−16` from f32 noise in
+//! `featuretype_binary_mangled_header.stl`): the welded topology then changes, and with it slots
+//! 25, 27 and 30–36. This is inherent to exact welding, not a numerical defect.
+//!
 //! **Inertia.** Of the enclosed solid (unit density, sign-normalised so an inward-oriented
 //! closed mesh gives the same tensor) when the welded mesh is closed, else of the surface (unit
 //! area density), both about their own centroid.
@@ -105,6 +116,7 @@ pub fn analyze(mesh: &Mesh, scale: f64, fallback_diameter: f64) -> MeshGeometry 
     let mut acc = MassAccumulator::new();
     let mut running = 0.0f64;
     let mut skipped = 0usize;
+    let mut valid = Vec::with_capacity(n);
     let mut used = vec![false; mesh.positions.len()];
     for &t in &mesh.triangles {
         match corners(mesh, t, scale) {
@@ -115,19 +127,33 @@ pub fn analyze(mesh: &Mesh, scale: f64, fallback_diameter: f64) -> MeshGeometry 
                         *u = true;
                     }
                 }
+                valid.push(true);
             }
-            None => skipped += 1,
+            None => {
+                skipped += 1;
+                valid.push(false);
+            }
         }
         cumulative.push(running);
     }
     let mass = acc.finish();
 
-    // Welding on the raw coordinates (scaling preserves equality), then topology.
-    let (ids, welded_positions) = weld::weld(&mesh.positions);
+    // Welding on the raw coordinates (scaling preserves equality), then topology. STL-like
+    // layouts (3 positions per triangle) share each vertex ~6 times.
+    let guess = if mesh.positions.len() >= 3 * n {
+        mesh.positions.len() / 4
+    } else {
+        mesh.positions.len()
+    };
+    let welded = weld::weld(&mesh.positions, guess);
+    let ids = &welded.ids;
+    let welded_positions = welded.reps.len();
     let topology = topology::analyze(
         welded_positions,
-        mesh.triangles.iter().map(|&t| {
-            corners(mesh, t, scale)?;
+        mesh.triangles.iter().zip(&valid).map(|(&t, &ok)| {
+            if !ok {
+                return None;
+            }
             let w = |i: u32| ids.get(i as usize).copied();
             Some([w(t[0])?, w(t[1])?, w(t[2])?])
         }),
@@ -142,10 +168,21 @@ pub fn analyze(mesh: &Mesh, scale: f64, fallback_diameter: f64) -> MeshGeometry 
     let (moments, _) = pca::eigen(inertia);
     let (cov_vals, axes) = pca::eigen(mass.covariance());
 
+    // One pass over the distinct used vertices (a welded vertex's positions are bit-identical
+    // up to the sign of zero, which gives identical differences below).
+    let mut used_w = vec![false; welded_positions];
+    for (&u, &id) in used.iter().zip(ids) {
+        if u && let Some(w) = used_w.get_mut(id as usize) {
+            *w = true;
+        }
+    }
     let c = mass.surface_centroid;
     let mut ext = pca::Extents::new(axes, c);
     let mut r2max = 0.0f64;
-    for (p, _) in mesh.positions.iter().zip(&used).filter(|(_, u)| **u) {
+    for (&rep, _) in welded.reps.iter().zip(&used_w).filter(|(_, u)| **u) {
+        let Some(p) = mesh.positions.get(rep as usize) else {
+            continue;
+        };
         let p = scaled(*p, scale);
         let d = [p[0] - c[0], p[1] - c[1], p[2] - c[2]];
         r2max = r2max.max(d[0] * d[0] + d[1] * d[1] + d[2] * d[2]);

@@ -4,8 +4,9 @@
 //! Only *non-degenerate* triangles (three distinct welded vertices) take part. Edges are
 //! unordered welded-vertex pairs `(lo, hi)`; they are counted without a hash map: each edge is
 //! bucketed by `lo` (a counting sort into a CSR array), and each bucket, a handful of entries,
-//! is sorted and run-length counted. Components use union-find (path halving, union by size)
-//! over the welded vertices, joined along triangle edges.
+//! is sorted and run-length counted. Components use union-find (path halving, union by size):
+//! over the triangles, joined through shared edges (slot 34), and over the welded vertices,
+//! joined along triangle edges (for comparison with trimesh).
 
 /// Topology of the welded mesh.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -24,8 +25,13 @@ pub struct Topology {
     pub manifold_edges: usize,
     /// Edges used by three or more triangles.
     pub nonmanifold_edges: usize,
-    /// Edge-connected components (of the vertex–edge graph).
+    /// Edge-connected components: classes of triangles joined through shared edges (the
+    /// reading REFERENCE-v5.tsv follows; a badly welded mesh whose triangles touch only at
+    /// vertices has many).
     pub components: usize,
+    /// Vertex-connected components (trimesh's `components_vertex`): classes of welded vertices
+    /// joined by triangle edges.
+    pub vertex_components: usize,
 }
 
 impl Topology {
@@ -112,9 +118,13 @@ where
     }
     let total = start[n_vertices] as usize;
     let mut fill = start.clone();
-    let mut other = vec![0u32; total];
+    // (hi << 32) | triangle number, so that sorting a bucket groups each edge's triangles.
+    let mut other = vec![0u64; total];
     let mut parent: Vec<u32> = (0..n_vertices as u32).collect();
     let mut size = vec![1u32; n_vertices];
+    let mut tparent: Vec<u32> = (0..topo.faces as u32).collect();
+    let mut tsize = vec![1u32; topo.faces];
+    let mut tri_no: u32 = 0;
     // Pass 2: bucket the higher vertices; join components.
     for [a, b, c] in tris.flatten().filter(in_range) {
         if a == b || b == c || a == c {
@@ -125,10 +135,11 @@ where
             if let Some(f) = fill.get_mut(lo)
                 && let Some(slot) = other.get_mut(*f as usize)
             {
-                *slot = hi;
+                *slot = (u64::from(hi) << 32) | u64::from(tri_no);
                 *f += 1;
             }
         }
+        tri_no += 1;
         union(&mut parent, &mut size, a, b);
         union(&mut parent, &mut size, a, c);
     }
@@ -140,8 +151,10 @@ where
         }
         let mut i = 0;
         while i < bucket.len() {
+            let first = bucket[i];
             let mut j = i + 1;
-            while j < bucket.len() && bucket[j] == bucket[i] {
+            while j < bucket.len() && bucket[j] >> 32 == first >> 32 {
+                union(&mut tparent, &mut tsize, first as u32, bucket[j] as u32);
                 j += 1;
             }
             topo.edges += 1;
@@ -157,8 +170,13 @@ where
         if u {
             topo.vertices += 1;
             if find(&mut parent, v as u32) == v as u32 {
-                topo.components += 1;
+                topo.vertex_components += 1;
             }
+        }
+    }
+    for t in 0..topo.faces as u32 {
+        if find(&mut tparent, t) == t {
+            topo.components += 1;
         }
     }
     topo
@@ -193,6 +211,13 @@ mod tests {
         assert_eq!(t.vertices, 4);
         assert_eq!(t.components, 1);
         assert!(!t.is_closed());
+    }
+
+    #[test]
+    fn triangles_touching_at_a_vertex_are_two_edge_components() {
+        let t = run(5, &[[0, 1, 2], [0, 3, 4]]);
+        assert_eq!(t.components, 2);
+        assert_eq!(t.vertex_components, 1);
     }
 
     #[test]
