@@ -126,6 +126,19 @@ fn compile_example(source: &str, link: Link, out: &Path) {
     run_ok(&mut cmd);
 }
 
+/// The libcadfeat.so an executable loads (per `ldd`, without cargo's LD_LIBRARY_PATH), or
+/// `None` when it does not load one (statically linked).
+fn loaded_cadfeat(exe: &Path) -> Option<PathBuf> {
+    let out = run_ok(program("ldd").arg(exe));
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .find(|l| l.contains("libcadfeat"))
+        .map(|l| {
+            let target = l.split("=>").nth(1).unwrap_or(l).trim();
+            PathBuf::from(target.split(" (").next().unwrap_or(target).trim())
+        })
+}
+
 /// The files the examples run on: the hand-written files of `tests/data/ffi/`, every small real
 /// file other tests committed under `tests/data/<format>/`, and a path that does not exist.
 fn sample_files() -> Vec<PathBuf> {
@@ -319,6 +332,11 @@ fn c_example_shared_matches_rust_api_for_every_version() {
     let dir = work_dir("c_shared");
     let exe = dir.join("extract");
     compile_example("examples/c/extract.c", Link::Shared, &exe);
+    assert_eq!(
+        loaded_cadfeat(&exe),
+        Some(lib_dir().join("libcadfeat.so")),
+        "the library of this build"
+    );
     let files = sample_files();
     for v in FeatureVersion::ALL {
         let out = run_example(&exe, v, &files);
@@ -341,6 +359,7 @@ fn c_example_static_matches_rust_api() {
     let dir = work_dir("c_static");
     let exe = dir.join("extract");
     compile_example("examples/c/extract.c", Link::Static, &exe);
+    assert_eq!(loaded_cadfeat(&exe), None, "statically linked");
     let files = sample_files();
     for v in [FeatureVersion::V4, FeatureVersion::V5] {
         let out = run_example(&exe, v, &files);
@@ -357,6 +376,10 @@ fn cpp_example_matches_rust_api() {
     ] {
         let exe = dir.join(name);
         compile_example("examples/cpp/extract.cpp", link, &exe);
+        match link {
+            Link::Static => assert_eq!(loaded_cadfeat(&exe), None),
+            Link::Shared => assert_eq!(loaded_cadfeat(&exe), Some(lib_dir().join("libcadfeat.so"))),
+        }
         let files = sample_files();
         for v in [FeatureVersion::V1, FeatureVersion::V4, FeatureVersion::V5] {
             let out = run_example(&exe, v, &files);
@@ -522,6 +545,12 @@ fn cmake_and_pkg_config_builds_match_rust_api() {
     );
     run_ok(Command::new("cmake").arg("--build").arg(&build));
     let files = sample_files();
+    let installed = prefix.join("lib").join("libcadfeat.so");
+    assert_eq!(
+        loaded_cadfeat(&build.join("extract_c")),
+        Some(installed.clone())
+    );
+    assert_eq!(loaded_cadfeat(&build.join("extract_c_static")), None);
     for exe in ["extract_c", "extract_cpp", "extract_c_static"] {
         let out = run_example(&build.join(exe), FeatureVersion::V4, &files);
         check_output(&format!("CMake {exe}"), &out, &files, FeatureVersion::V4);
@@ -544,6 +573,7 @@ fn cmake_and_pkg_config_builds_match_rust_api() {
             .arg("-o")
             .arg(&exe),
     );
+    assert_eq!(loaded_cadfeat(&exe), Some(installed));
     let out = run_example(&exe, FeatureVersion::V5, &files);
     check_output("pkg-config", &out, &files, FeatureVersion::V5);
 }
