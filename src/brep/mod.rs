@@ -14,8 +14,16 @@ use crate::document::{BoundingBox, BrepSummary, Mesh, SurfaceKind};
 use crate::error::Result;
 use crate::limits::Limits;
 
+pub mod analysis;
+pub mod geom;
+pub mod math;
+pub mod nurbs;
+pub mod primitives;
+pub mod tessellate;
 pub mod transform;
 
+pub use analysis::{analyze_with, compact_mesh, is_closed, signed_volume, triangle_area};
+pub use tessellate::{TessOptions, Tessellation, tessellate};
 pub use transform::Transform;
 
 /// A 3-D point or vector.
@@ -312,24 +320,5 @@ pub struct BrepAnalysis {
 /// Never panics and never exceeds [`Limits::max_triangles`] or [`Limits::max_work`]: a face
 /// that cannot be meshed within its budget is reported in `warnings` and left out of the mesh.
 pub fn analyze(model: &BrepModel, limits: &Limits) -> Result<BrepAnalysis> {
-    let _ = limits;
-    let mut bbox = BoundingBox::EMPTY;
-    for v in &model.vertices {
-        bbox.add(v.point);
-    }
-    let summary = BrepSummary {
-        solids: model.solids.len() as u64,
-        shells: model.shells.len() as u64,
-        faces: model.faces.len() as u64,
-        edges: model.edges.len() as u64,
-        vertices: model.vertices.len() as u64,
-        surface_types: model.surface_census(),
-        ..BrepSummary::default()
-    };
-    Ok(BrepAnalysis {
-        mesh: Mesh::default(),
-        bbox,
-        summary,
-        warnings: vec!["tessellation not implemented yet".into()],
-    })
+    analysis::analyze_model(model, limits)
 }
