@@ -110,7 +110,7 @@ fn minimize_1d(
     for _ in 0..MAX_NEWTON {
         let (r, d) = g(t)?;
         let dd = dot(d, d);
-        if !(dd > 1e-300) {
+        if dd.is_nan() || dd <= 1e-300 {
             break;
         }
         let step = dot(r, d) / dd;
@@ -512,13 +512,7 @@ impl Surface {
                 let dv = axpy(scale(radial, -minor * sv), minor * cv, f.z);
                 Some((p, du, dv))
             }
-            Surface::Bspline(s) => {
-                let info = self.domain_info();
-                let ((u0, _), (v0, _)) = nurbs::surface_range(s);
-                let u = info.u_period.map_or(u, |p| u0 + (u - u0).rem_euclid(p));
-                let v = info.v_period.map_or(v, |p| v0 + (v - v0).rem_euclid(p));
-                Some(nurbs::surface_eval(s, u, v))
-            }
+            Surface::Bspline(s) => Some(nurbs::surface_eval(s, u, v)),
             Surface::Revolution {
                 profile,
                 axis_origin,
@@ -552,6 +546,20 @@ impl Surface {
         }
     }
 
+    /// Like [`Surface::eval`], with parameters first reduced into the natural range of each
+    /// periodic direction of `info` (from [`Surface::domain_info`], computed once by the
+    /// caller): closed B-spline surfaces and swept closed profiles then behave periodically.
+    pub fn eval_in(&self, info: &DomainInfo, u: f64, v: f64) -> Option<(Vec3, Vec3, Vec3)> {
+        let wrap = |x: f64, p: Option<f64>, r: Option<(f64, f64)>| match (p, r) {
+            (Some(p), Some((a, _))) if p > 0.0 => a + (x - a).rem_euclid(p),
+            _ => x,
+        };
+        self.eval(
+            wrap(u, info.u_period, info.u_range),
+            wrap(v, info.v_period, info.v_range),
+        )
+    }
+
     /// The point at `(u, v)`.
     pub fn point(&self, u: f64, v: f64) -> Option<Vec3> {
         self.eval(u, v).map(|(p, _, _)| p)
@@ -567,10 +575,26 @@ impl Surface {
     /// surfaces (u in `[0, 2π)` for periodic ones), bounded Gauss–Newton from `hint` or from
     /// samples otherwise.
     pub fn closest_uv(&self, p: Vec3, hint: Option<(f64, f64)>) -> Option<(f64, f64)> {
-        self.closest_uv_depth(p, hint, 0)
+        self.closest_uv_in(&self.domain_info(), p, hint)
     }
 
-    fn closest_uv_depth(&self, p: Vec3, hint: Option<(f64, f64)>, depth: usize) -> Option<(f64, f64)> {
+    /// [`Surface::closest_uv`] with the domain information computed once by the caller.
+    pub fn closest_uv_in(
+        &self,
+        info: &DomainInfo,
+        p: Vec3,
+        hint: Option<(f64, f64)>,
+    ) -> Option<(f64, f64)> {
+        self.closest_uv_depth(info, p, hint, 0)
+    }
+
+    fn closest_uv_depth(
+        &self,
+        info: &DomainInfo,
+        p: Vec3,
+        hint: Option<(f64, f64)>,
+        depth: usize,
+    ) -> Option<(f64, f64)> {
         if depth > MAX_SURFACE_DEPTH || !finite(p) {
             return None;
         }
@@ -617,16 +641,20 @@ impl Surface {
                 let (x, y, z) = (dot(d, f.x), dot(d, f.y), dot(d, f.z));
                 Some((angle(y, x), angle(z, x.hypot(y) - major)))
             }
-            Surface::Offset { base, .. } => base.closest_uv_depth(p, hint, depth + 1),
-            _ => self.newton_uv(p, hint),
+            Surface::Offset { base, .. } => base.closest_uv_depth(info, p, hint, depth + 1),
+            _ => self.newton_uv(info, p, hint),
         }
     }
 
     /// Generic inversion: Gauss–Newton from `hint`; when that does not land on the surface,
     /// from the best point of a 13×13 sample grid as well, keeping the closer result.
-    fn newton_uv(&self, p: Vec3, hint: Option<(f64, f64)>) -> Option<(f64, f64)> {
-        let info = self.domain_info();
-        let from_hint = hint.and_then(|(u, v)| self.newton_from(p, u, v, &info));
+    fn newton_uv(
+        &self,
+        info: &DomainInfo,
+        p: Vec3,
+        hint: Option<(f64, f64)>,
+    ) -> Option<(f64, f64)> {
+        let from_hint = hint.and_then(|(u, v)| self.newton_from(p, u, v, info));
         let close = |d: f64| d <= 1e-7 * (1.0 + norm(p));
         if let Some((u, v, d)) = from_hint
             && close(d)
@@ -643,7 +671,7 @@ impl Surface {
             for j in 0..=n {
                 let u = u0 + (u1 - u0) * i as f64 / n as f64;
                 let v = v0 + (v1 - v0) * j as f64 / n as f64;
-                if let Some(q) = self.point(u, v) {
+                if let Some((q, _, _)) = self.eval_in(info, u, v) {
                     let d = dist(q, p);
                     if d < best.0 {
                         best = (d, u, v);
@@ -652,7 +680,7 @@ impl Surface {
             }
         }
         let from_grid = if best.1.is_finite() {
-            self.newton_from(p, best.1, best.2, &info)
+            self.newton_from(p, best.1, best.2, info)
         } else {
             None
         };
@@ -664,12 +692,18 @@ impl Surface {
     }
 
     /// Gauss–Newton for `min |S(u, v) - p|` from `(u, v)`; returns the parameters and distance.
-    fn newton_from(&self, p: Vec3, mut u: f64, mut v: f64, info: &DomainInfo) -> Option<(f64, f64, f64)> {
+    fn newton_from(
+        &self,
+        p: Vec3,
+        mut u: f64,
+        mut v: f64,
+        info: &DomainInfo,
+    ) -> Option<(f64, f64, f64)> {
         if !u.is_finite() || !v.is_finite() {
             return None;
         }
         for _ in 0..MAX_NEWTON {
-            let (q, a, b) = self.eval(u, v)?;
+            let (q, a, b) = self.eval_in(info, u, v)?;
             let r = sub(q, p);
             let (aa, ab, bb) = (dot(a, a), dot(a, b), dot(b, b));
             let (ra, rb) = (dot(r, a), dot(r, b));
@@ -705,14 +739,14 @@ impl Surface {
                 break;
             }
         }
-        let q = self.point(u, v)?;
+        let q = self.eval_in(info, u, v)?.0;
         Some((u, v, dist(q, p)))
     }
 }
 
 /// `x` shifted by a multiple of `period` to lie closest to `reference`.
 pub fn unwrap_near(x: f64, reference: f64, period: f64) -> f64 {
-    if !(period > 0.0) || !x.is_finite() || !reference.is_finite() {
+    if period.is_nan() || period <= 0.0 || !x.is_finite() || !reference.is_finite() {
         return x;
     }
     let k = ((reference - x) / period).round();

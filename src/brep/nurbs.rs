@@ -18,7 +18,9 @@ fn check_knots(knots: &[f64], n: usize, p: usize, what: &str) -> Result<(), Stri
         return Err(format!("{what}: degree {p} outside 1..={MAX_DEGREE}"));
     }
     if n <= p {
-        return Err(format!("{what}: {n} control points are too few for degree {p}"));
+        return Err(format!(
+            "{what}: {n} control points are too few for degree {p}"
+        ));
     }
     let expect = n
         .checked_add(p + 1)
@@ -69,10 +71,9 @@ pub fn validate_curve(c: &BsplineCurve) -> Result<(), String> {
 
 /// Checks a B-spline surface for consistent degrees, knots, control net and weights.
 pub fn validate_surface(s: &BsplineSurface) -> Result<(), String> {
-    let count = s
-        .nu
-        .checked_mul(s.nv)
-        .ok_or("B-spline surface: nu × nv overflows")?;
+    let count =
+        s.nu.checked_mul(s.nv)
+            .ok_or("B-spline surface: nu × nv overflows")?;
     if count != s.control.len() {
         return Err(format!(
             "B-spline surface: nu × nv = {count} but {} control points",

@@ -120,7 +120,11 @@ pub fn rough_bbox_diagonal(model: &BrepModel) -> f64 {
                 }
             }
         }
-        if f.bounds.is_empty() && f.surface.validate().is_ok() {
+        let natural = f
+            .bounds
+            .iter()
+            .all(|b| matches!(b.boundary, Loop::Vertex(_)));
+        if natural && f.surface.validate().is_ok() {
             let info = f.surface.domain_info();
             if let (Some((u0, u1)), Some((v0, v1))) = (info.u_range, info.v_range) {
                 for i in 0..=6 {
@@ -194,7 +198,8 @@ impl Ctx<'_> {
         if !finite(p) {
             return Err("non-finite point".into());
         }
-        if self.positions.len() as u64 >= self.max_vertices || self.positions.len() >= u32::MAX as usize
+        if self.positions.len() as u64 >= self.max_vertices
+            || self.positions.len() >= u32::MAX as usize
         {
             return Err("vertex limit (max_vertices) reached".into());
         }
@@ -281,7 +286,9 @@ pub fn tessellate(model: &BrepModel, opts: &TessOptions, limits: &Limits) -> Tes
                     triangles.truncate(start);
                     ctx.positions.truncate(npos);
                     ctx.tris_left = 0;
-                    ctx.warn(format!("face {fi}: skipped, triangle limit (max_triangles) reached"));
+                    ctx.warn(format!(
+                        "face {fi}: skipped, triangle limit (max_triangles) reached"
+                    ));
                     face_ok.push(false);
                     face_triangles.push(start..start);
                 } else {
@@ -324,7 +331,11 @@ pub fn tessellate(model: &BrepModel, opts: &TessOptions, limits: &Limits) -> Tes
 /// Segments needed for an arc of radius `r` over `angle` radians.
 fn arc_segments(r: f64, angle: f64, opts: &TessOptions) -> usize {
     let tol = opts.tolerance;
-    let by_chord = if r > tol { 2.0 * (1.0 - tol / r).acos() } else { opts.max_angle };
+    let by_chord = if r > tol {
+        2.0 * (1.0 - tol / r).acos()
+    } else {
+        opts.max_angle
+    };
     let step = by_chord.min(opts.max_angle).max(1e-4);
     ((angle.abs() / step).ceil() as usize).clamp(1, MAX_EDGE_SEGMENTS)
 }
@@ -344,7 +355,9 @@ fn sample_edge(ctx: &mut Ctx, i: usize) -> Result<Vec<u32>, String> {
         Curve::Unknown | Curve::Line { .. } => Vec::new(),
         Curve::Polyline(pts) => {
             let ta = curve.closest_param(pa, None).unwrap_or(0.0);
-            let tb = curve.closest_param(pb, None).unwrap_or((pts.len() - 1) as f64);
+            let tb = curve
+                .closest_param(pb, None)
+                .unwrap_or((pts.len() - 1) as f64);
             ctx.spend(pts.len() as u64)?;
             let (lo, hi) = (ta.min(tb), ta.max(tb));
             let mut v: Vec<Vec3> = pts
@@ -360,8 +373,12 @@ fn sample_edge(ctx: &mut Ctx, i: usize) -> Result<Vec<u32>, String> {
         }
         _ => {
             ctx.spend(2 * (super::geom::MAX_NEWTON as u64 + 300))?;
-            let t0 = curve.closest_param(pa, None).ok_or("cannot invert the start vertex")?;
-            let mut t1 = curve.closest_param(pb, Some(t0)).ok_or("cannot invert the end vertex")?;
+            let t0 = curve
+                .closest_param(pa, None)
+                .ok_or("cannot invert the start vertex")?;
+            let mut t1 = curve
+                .closest_param(pb, Some(t0))
+                .ok_or("cannot invert the end vertex")?;
             if closed {
                 t1 = t0;
             }
@@ -371,12 +388,20 @@ fn sample_edge(ctx: &mut Ctx, i: usize) -> Result<Vec<u32>, String> {
                 if fwd {
                     t1 = t0 + (t1 - t0).rem_euclid(p);
                     if t1 <= t0 + eps {
-                        t1 += if closed || dist(pa, pb) > opts.tolerance { p } else { 0.0 };
+                        t1 += if closed || dist(pa, pb) > opts.tolerance {
+                            p
+                        } else {
+                            0.0
+                        };
                     }
                 } else {
                     t1 = t0 - (t0 - t1).rem_euclid(p);
                     if t1 >= t0 - eps {
-                        t1 -= if closed || dist(pa, pb) > opts.tolerance { p } else { 0.0 };
+                        t1 -= if closed || dist(pa, pb) > opts.tolerance {
+                            p
+                        } else {
+                            0.0
+                        };
                     }
                 }
             } else if closed {
@@ -399,7 +424,14 @@ fn sample_edge(ctx: &mut Ctx, i: usize) -> Result<Vec<u32>, String> {
 }
 
 /// Adaptive sampling of `curve` on `[t0, t1]` (either order); endpoints are the vertex ids.
-fn finish_edge(ctx: &mut Ctx, curve: &Curve, t0: f64, t1: f64, a: u32, b: u32) -> Result<Vec<u32>, String> {
+fn finish_edge(
+    ctx: &mut Ctx,
+    curve: &Curve,
+    t0: f64,
+    t1: f64,
+    a: u32,
+    b: u32,
+) -> Result<Vec<u32>, String> {
     let opts = ctx.opts;
     let tol = opts.tolerance;
     let span = t1 - t0;
@@ -411,7 +443,11 @@ fn finish_edge(ctx: &mut Ctx, curve: &Curve, t0: f64, t1: f64, a: u32, b: u32) -
         Curve::Ellipse { a, b, .. } => arc_segments(a.max(*b), span, &opts),
         Curve::Bspline(c) => {
             let (lo, hi) = (t0.min(t1), t0.max(t1));
-            let spans = c.knots.windows(2).filter(|w| w[1] > w[0] && w[1] > lo && w[0] < hi).count();
+            let spans = c
+                .knots
+                .windows(2)
+                .filter(|w| w[1] > w[0] && w[1] > lo && w[0] < hi)
+                .count();
             (spans * 2).clamp(4, 2000)
         }
         _ => 1,
@@ -467,6 +503,25 @@ fn finish_edge(ctx: &mut Ctx, curve: &Curve, t0: f64, t1: f64, a: u32, b: u32) -
 // ---------------------------------------------------------------------------------------------
 // Faces
 
+/// A surface with its domain information computed once (periodic wrapping for closed
+/// B-splines, no per-evaluation validation).
+struct Surf<'a> {
+    s: &'a Surface,
+    info: DomainInfo,
+}
+
+impl Surf<'_> {
+    fn eval(&self, u: f64, v: f64) -> Option<(Vec3, Vec3, Vec3)> {
+        self.s.eval_in(&self.info, u, v)
+    }
+    fn point(&self, u: f64, v: f64) -> Option<Vec3> {
+        self.eval(u, v).map(|e| e.0)
+    }
+    fn closest_uv(&self, p: Vec3, hint: Option<(f64, f64)>) -> Option<(f64, f64)> {
+        self.s.closest_uv_in(&self.info, p, hint)
+    }
+}
+
 /// A boundary point in parameter space.
 #[derive(Debug, Clone, Copy)]
 struct Bp {
@@ -490,16 +545,19 @@ fn mesh_face(
     {
         return mesh_poly_face(ctx, face, out);
     }
-    let surf = &face.surface;
-    surf.validate()?;
-    let info = surf.domain_info();
+    face.surface.validate()?;
+    let info = face.surface.domain_info();
+    let surf = &Surf {
+        s: &face.surface,
+        info,
+    };
     if face
         .bounds
         .iter()
         .all(|b| matches!(b.boundary, Loop::Vertex(_)))
     {
         // No bounds, or only vertex loops (OpenCascade's full sphere): the natural domain.
-        return mesh_natural(ctx, face, &info, out);
+        return mesh_natural(ctx, face, surf, out);
     }
     // 1. Loops as id sequences, grouped by edge (for seam detection).
     let mut loops: Vec<Vec<(u32, Vec<u32>)>> = Vec::new();
@@ -546,7 +604,9 @@ fn mesh_face(
         return Err("all loops are degenerate".into());
     }
     // 3. Close loops that wind around a periodic u.
-    let wrapping: Vec<usize> = (0..uv_loops.len()).filter(|&i| uv_loops[i].1 != 0).collect();
+    let wrapping: Vec<usize> = (0..uv_loops.len())
+        .filter(|&i| uv_loops[i].1 != 0)
+        .collect();
     let mut polys: Vec<Vec<Bp>> = Vec::new();
     let period = info.u_period.unwrap_or(0.0);
     match wrapping.len() {
@@ -559,8 +619,9 @@ fn mesh_face(
             }
             // The face lies on the left of the loop (w.r.t. the face normal).
             let up = (s > 0) == face.same_sense;
-            let vlim = v_limit(surf, &info, &uv_loops[w].0, up)
-                .ok_or("a loop winds around the surface but the face has no closing pole or boundary")?;
+            let vlim = v_limit(surf.s, &info, &uv_loops[w].0, up).ok_or(
+                "a loop winds around the surface but the face has no closing pole or boundary",
+            )?;
             let mut others = Vec::new();
             for (k, l) in uv_loops.into_iter().enumerate() {
                 if k == w {
@@ -589,7 +650,9 @@ fn mesh_face(
                     rest.push(l.0);
                 }
             }
-            let s1 = if l1.last().map(|p| p.uv[0]).unwrap_or(0.0) > l1.first().map(|p| p.uv[0]).unwrap_or(0.0) {
+            let s1 = if l1.last().map(|p| p.uv[0]).unwrap_or(0.0)
+                > l1.first().map(|p| p.uv[0]).unwrap_or(0.0)
+            {
                 1.0
             } else {
                 -1.0
@@ -599,7 +662,7 @@ fn mesh_face(
         }
         _ => return Err("more than two loops wind around the surface".into()),
     }
-    triangulate_uv(ctx, face, &info, polys, out)
+    triangulate_uv(ctx, face, surf, polys, out)
 }
 
 fn copy_triangles(ctx: &mut Ctx, m: &Mesh, out: &mut Vec<[u32; 3]>) -> Result<(), String> {
@@ -625,7 +688,7 @@ fn copy_triangles(ctx: &mut Ctx, m: &Mesh, out: &mut Vec<[u32; 3]>) -> Result<()
 
 /// True when `(u, v)` is a pole: the u iso-line through it is shorter than a tenth of the
 /// tolerance.
-fn is_pole(surf: &Surface, u: f64, v: f64, tol: f64) -> bool {
+fn is_pole(surf: &Surf, u: f64, v: f64, tol: f64) -> bool {
     match surf.eval(u, v) {
         Some((_, su, _)) => norm(su) * std::f64::consts::TAU < 0.1 * tol,
         None => false,
@@ -636,7 +699,7 @@ fn is_pole(surf: &Surface, u: f64, v: f64, tol: f64) -> bool {
 /// number in u (0 for a contractible loop).
 fn loop_to_uv(
     ctx: &mut Ctx,
-    surf: &Surface,
+    surf: &Surf,
     info: &DomainInfo,
     segs: &[(u32, Vec<u32>)],
 ) -> Result<(Vec<Bp>, i32), String> {
@@ -676,6 +739,7 @@ fn loop_to_uv(
             let mut reference = last_u;
             if seam
                 && let Some(&fu) = first_u.get(e)
+                && fu.is_finite()
             {
                 // Second use of a seam edge: one period away from the first.
                 let r = last_u.unwrap_or(fu);
@@ -685,7 +749,11 @@ fn loop_to_uv(
                 reference = Some(if (d1 - d2).abs() < 1e-6 * p {
                     // No continuity information (a pole precedes): close the loop.
                     let f = loop_first_u.unwrap_or(fu);
-                    if (c1 - f).abs() <= (c2 - f).abs() { c1 } else { c2 }
+                    if (c1 - f).abs() <= (c2 - f).abs() {
+                        c1
+                    } else {
+                        c2
+                    }
                 } else if d1 < d2 {
                     c1
                 } else {
@@ -711,7 +779,17 @@ fn loop_to_uv(
         }
         let non_pole: Vec<f64> = seg_pts.iter().filter(|q| !q.3).map(|q| q.1).collect();
         if seam && !first_u.contains_key(e) && !non_pole.is_empty() {
-            first_u.insert(*e, non_pole.iter().sum::<f64>() / non_pole.len() as f64);
+            // Only a seam along an iso-u line (constant u) is placed one period away.
+            let (lo, hi) = non_pole
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &u| {
+                    (a.min(u), b.max(u))
+                });
+            if hi - lo <= 1e-6 * info.u_period.unwrap_or(1.0) {
+                first_u.insert(*e, 0.5 * (lo + hi));
+            } else {
+                first_u.insert(*e, f64::NAN);
+            }
         }
         if let Some(&u) = non_pole.last() {
             last_u = Some(u);
@@ -803,14 +881,18 @@ fn loop_to_uv(
         }
     }
     // Remove consecutive duplicates (same id, same uv).
-    out.dedup_by(|b, a| a.id == b.id && (a.uv[0] - b.uv[0]).abs() < 1e-12 && (a.uv[1] - b.uv[1]).abs() < 1e-12);
+    out.dedup_by(|b, a| {
+        a.id == b.id && (a.uv[0] - b.uv[0]).abs() < 1e-12 && (a.uv[1] - b.uv[1]).abs() < 1e-12
+    });
     Ok((out, wrap))
 }
 
 /// The v bound on the side of a winding loop where the face lies (`up`: larger v).
 fn v_limit(surf: &Surface, info: &DomainInfo, pts: &[Bp], up: bool) -> Option<f64> {
     let vs = pts.iter().map(|p| p.uv[1]);
-    let (lo, hi) = vs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
+    let (lo, hi) = vs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+        (a.min(v), b.max(v))
+    });
     if let Surface::Cone {
         radius, semi_angle, ..
     } = surf
@@ -830,12 +912,22 @@ fn v_limit(surf: &Surface, info: &DomainInfo, pts: &[Bp], up: bool) -> Option<f6
         return None;
     }
     let (a, b) = info.v_range?;
-    if up { (b >= hi).then_some(b) } else { (a <= lo).then_some(a) }
+    if up {
+        (b >= hi).then_some(b)
+    } else {
+        (a <= lo).then_some(a)
+    }
 }
 
 /// Samples the straight parameter-space segment `a → b` (exclusive of both ends), returning
 /// new ids; points that coincide in 3-D (a pole line) share one id.
-fn sample_line(ctx: &mut Ctx, surf: &Surface, a: [f64; 2], b: [f64; 2], n: usize) -> Result<Vec<Bp>, String> {
+fn sample_line(
+    ctx: &mut Ctx,
+    surf: &Surf,
+    a: [f64; 2],
+    b: [f64; 2],
+    n: usize,
+) -> Result<Vec<Bp>, String> {
     ctx.spend(n as u64)?;
     let mut out = Vec::with_capacity(n);
     let mut last: Option<(Vec3, u32)> = None;
@@ -854,7 +946,7 @@ fn sample_line(ctx: &mut Ctx, surf: &Surface, a: [f64; 2], b: [f64; 2], n: usize
 }
 
 /// Segments for a parameter-space line so that it meets the tolerance.
-fn line_segments(ctx: &Ctx, surf: &Surface, a: [f64; 2], b: [f64; 2]) -> usize {
+fn line_segments(ctx: &Ctx, surf: &Surf, a: [f64; 2], b: [f64; 2]) -> usize {
     let mut len = 0.0;
     let mut prev = surf.point(a[0], a[1]);
     for k in 1..=16 {
@@ -873,7 +965,7 @@ fn line_segments(ctx: &Ctx, surf: &Surface, a: [f64; 2], b: [f64; 2]) -> usize {
 /// boundary), joined by two cut lines one period apart that share their ids.
 fn close_with_line(
     ctx: &mut Ctx,
-    surf: &Surface,
+    surf: &Surf,
     l: Vec<Bp>,
     s: i32,
     period: f64,
@@ -894,7 +986,10 @@ fn close_with_line(
     let corner_id = ctx.new_id(pc)?;
     let top = sample_line(ctx, surf, top_end, top_start, n_top)?;
     let mut out = l;
-    out.push(Bp { id: first.id, uv: end });
+    out.push(Bp {
+        id: first.id,
+        uv: end,
+    });
     for c in &cut {
         out.push(Bp {
             id: c.id,
@@ -927,10 +1022,16 @@ fn close_with_line(
 
 /// Joins two loops that wind around u in opposite directions into one polygon, with two cut
 /// lines one period apart that share their ids.
-fn join_band(ctx: &mut Ctx, surf: &Surface, l1: Vec<Bp>, l2: Vec<Bp>, shift: f64) -> Result<Vec<Bp>, String> {
+fn join_band(
+    ctx: &mut Ctx,
+    surf: &Surf,
+    l1: Vec<Bp>,
+    l2: Vec<Bp>,
+    shift: f64,
+) -> Result<Vec<Bp>, String> {
     let p0 = *l1.first().ok_or("empty loop")?;
     let period = shift.abs();
-    if !(period > 0.0) {
+    if period.is_nan() || period <= 0.0 {
         return Err("winding loop on a non-periodic surface".into());
     }
     // Start l2 at its point closest (mod period) to p0's u.
@@ -946,7 +1047,11 @@ fn join_band(ctx: &mut Ctx, surf: &Surface, l1: Vec<Bp>, l2: Vec<Bp>, shift: f64
     let q0u = unwrap_near(l2r[0].uv[0], p0.uv[0] + shift, period);
     let mut cur = q0u;
     for (i, q) in l2r.iter_mut().enumerate() {
-        q.uv[0] = if i == 0 { q0u } else { unwrap_near(q.uv[0], cur, period) };
+        q.uv[0] = if i == 0 {
+            q0u
+        } else {
+            unwrap_near(q.uv[0], cur, period)
+        };
         cur = q.uv[0];
     }
     let q0 = l2r[0];
@@ -974,7 +1079,7 @@ fn join_band(ctx: &mut Ctx, surf: &Surface, l1: Vec<Bp>, l2: Vec<Bp>, shift: f64
 /// in a direction where the surface is straight.
 fn lattice_steps(
     ctx: &mut Ctx,
-    surf: &Surface,
+    surf: &Surf,
     (u0, u1): (f64, f64),
     (v0, v1): (f64, f64),
 ) -> Result<(Option<f64>, Option<f64>), String> {
@@ -999,7 +1104,7 @@ fn lattice_steps(
         };
         let mut s = f64::INFINITY;
         if dev > 1e-12 * (1.0 + norm(m)) {
-            s = s.min(h.abs() * (tol / dev).sqrt());
+            s = s.min(h.abs() * (tol / (2.0 * dev)).sqrt());
         }
         if turn > 1e-9 {
             s = s.min(h.abs() * max_angle / turn);
@@ -1023,6 +1128,24 @@ fn lattice_steps(
             {
                 need(&mut dv, hv, (c.0, c.2), (d.0, d.2), m);
             }
+        }
+    }
+    // B-splines: at least one lattice cell per knot span (coarse sampling alone would alias
+    // on surfaces with many spans).
+    if let Surface::Bspline(b) = surf.s {
+        let spans = |k: &[f64], lo: f64, hi: f64| {
+            k.windows(2)
+                .filter(|w| w[1] > w[0] && w[1] > lo && w[0] < hi)
+                .count()
+                .max(1)
+        };
+        let su = (u1 - u0).abs() / spans(&b.u_knots, u0.min(u1), u0.max(u1)) as f64;
+        let sv = (v1 - v0).abs() / spans(&b.v_knots, v0.min(v1), v0.max(v1)) as f64;
+        if b.u_degree > 1 {
+            du = Some(du.map_or(su, |d| d.min(su)));
+        }
+        if b.v_degree > 1 {
+            dv = Some(dv.map_or(sv, |d| d.min(sv)));
         }
     }
     Ok((du, dv))
@@ -1052,19 +1175,34 @@ fn fit_cells(nu: usize, nv: usize, cap: usize) -> (usize, usize, bool) {
 
 /// A face with no bounds on a bounded domain: a structured lattice. Periodic sides share ids,
 /// degenerate sides (poles) collapse to one id.
-fn mesh_natural(ctx: &mut Ctx, face: &Face, info: &DomainInfo, out: &mut Vec<[u32; 3]>) -> Result<(), String> {
-    let surf = &face.surface;
+fn mesh_natural(
+    ctx: &mut Ctx,
+    face: &Face,
+    surf: &Surf,
+    out: &mut Vec<[u32; 3]>,
+) -> Result<(), String> {
+    let info = &surf.info;
     let (Some((u0, u1)), Some((v0, v1))) = (info.u_range, info.v_range) else {
         return Err("face without bounds on an unbounded surface".into());
     };
+    if ctx.tris_left == 0 {
+        return Err("triangle limit (max_triangles) reached".into());
+    }
     let (du, dv) = lattice_steps(ctx, surf, (u0, u1), (v0, v1))?;
-    let cap = ctx.opts.max_face_triangles.min(ctx.tris_left.min(usize::MAX as u64) as usize);
-    let (mut nu, mut nv) = (cells(u1 - u0, du).max(if info.u_period.is_some() { 3 } else { 1 }),
-        cells(v1 - v0, dv).max(if info.v_period.is_some() { 3 } else { 1 }));
+    let cap = ctx
+        .opts
+        .max_face_triangles
+        .min(ctx.tris_left.min(usize::MAX as u64) as usize);
+    let (mut nu, mut nv) = (
+        cells(u1 - u0, du).max(if info.u_period.is_some() { 3 } else { 1 }),
+        cells(v1 - v0, dv).max(if info.v_period.is_some() { 3 } else { 1 }),
+    );
     let coarse;
     (nu, nv, coarse) = fit_cells(nu, nv, cap.max(18));
     if coarse {
-        ctx.warn(format!("face mesh coarsened to {nu}×{nv} cells to fit the triangle cap"));
+        ctx.warn(format!(
+            "face mesh coarsened to {nu}×{nv} cells to fit the triangle cap"
+        ));
     }
     let n = (nu + 1) * (nv + 1);
     ctx.spend(n as u64 * 2)?;
@@ -1138,12 +1276,16 @@ fn push_tri(out: &mut Vec<[u32; 3]>, t: [u32; 3], flip: bool) {
 fn triangulate_uv(
     ctx: &mut Ctx,
     face: &Face,
-    _info: &DomainInfo,
+    surf: &Surf,
     polys: Vec<Vec<Bp>>,
     out: &mut Vec<[u32; 3]>,
 ) -> Result<(), String> {
-    let surf = &face.surface;
-    let (mut u0, mut u1, mut v0, mut v1) = (f64::INFINITY, f64::NEG_INFINITY, f64::INFINITY, f64::NEG_INFINITY);
+    let (mut u0, mut u1, mut v0, mut v1) = (
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+    );
     let mut nb = 0usize;
     for p in polys.iter().flatten() {
         u0 = u0.min(p.uv[0]);
@@ -1155,9 +1297,17 @@ fn triangulate_uv(
     if nb < 3 || !(u1 > u0 && v1 > v0) {
         return Err("degenerate trimming region".into());
     }
-    let cap = ctx.opts.max_face_triangles.min(ctx.tris_left.min(usize::MAX as u64) as usize);
+    if ctx.tris_left == 0 {
+        return Err("triangle limit (max_triangles) reached".into());
+    }
+    let cap = ctx
+        .opts
+        .max_face_triangles
+        .min(ctx.tris_left.min(usize::MAX as u64) as usize);
     if nb > cap {
-        return Err(format!("{nb} boundary points exceed the per-face triangle cap"));
+        return Err(format!(
+            "{nb} boundary points exceed the triangle budget (per-face cap or max_triangles)"
+        ));
     }
     // Metric scaling so that the Delaunay criterion works on roughly isometric coordinates.
     let (mut su, mut sv) = (0.0, 0.0);
@@ -1179,7 +1329,7 @@ fn triangulate_uv(
         cnt = 1.0;
     }
     let (su, sv) = (su / cnt, sv / cnt);
-    let (du, dv) = if matches!(surf, Surface::Plane(_)) {
+    let (du, dv) = if matches!(surf.s, Surface::Plane(_)) {
         (None, None)
     } else {
         lattice_steps(ctx, surf, (u0, u1), (v0, v1))?
@@ -1190,11 +1340,14 @@ fn triangulate_uv(
     let coarse;
     (nu, nv, coarse) = fit_cells(nu, nv, budget);
     if coarse {
-        ctx.warn(format!("face mesh coarsened to {nu}×{nv} lattice cells to fit the triangle cap"));
+        ctx.warn(format!(
+            "face mesh coarsened to {nu}×{nv} lattice cells to fit the triangle cap"
+        ));
     }
     ctx.spend((nb as u64) * 20 + if interior { (nu * nv) as u64 * 12 } else { 0 })?;
 
-    let mut cdt: ConstrainedDelaunayTriangulation<Point2<f64>> = ConstrainedDelaunayTriangulation::new();
+    let mut cdt: ConstrainedDelaunayTriangulation<Point2<f64>> =
+        ConstrainedDelaunayTriangulation::new();
     // CDT vertex index → (mesh id or lattice point uv).
     let mut vid: Vec<Option<u32>> = Vec::new();
     let mut vuv: Vec<[f64; 2]> = Vec::new();
@@ -1213,8 +1366,12 @@ fn triangulate_uv(
             match vid[k] {
                 Some(old) if old != p.id => {
                     // Two distinct boundary points at one parameter position.
-                    if dist(ctx.positions[old as usize], ctx.positions[p.id as usize]) > ctx.opts.tolerance {
-                        return Err("trimming loops touch at distinct points in parameter space".into());
+                    if dist(ctx.positions[old as usize], ctx.positions[p.id as usize])
+                        > ctx.opts.tolerance
+                    {
+                        return Err(
+                            "trimming loops touch at distinct points in parameter space".into()
+                        );
                     }
                 }
                 _ => vid[k] = Some(p.id),
@@ -1251,11 +1408,15 @@ fn triangulate_uv(
                 for s in 0..=steps {
                     let t = s as f64 / steps as f64;
                     let (x, y) = (a.0 + (b.0 - a.0) * t, a.1 + (b.1 - a.1) * t);
-                    for i in [(x - r).ceil(), (x + r).floor()] {
-                        for j in [(y - r).ceil(), (y + r).floor()] {
-                            if i >= 0.0 && j >= 0.0 && (i as usize) < nu && (j as usize) < nv {
-                                blocked[i as usize * nv + j as usize] = true;
-                            }
+                    // Lattice points within r (per axis) of the walk point: at most 2 × 2.
+                    let (ia, ib) = ((x - r).ceil().max(0.0), (x + r).floor());
+                    let (ja, jb) = ((y - r).ceil().max(0.0), (y + r).floor());
+                    if ib < ia || jb < ja || ia >= nu as f64 || ja >= nv as f64 {
+                        continue;
+                    }
+                    for i in (ia as usize)..=(ib as usize).min(nu - 1) {
+                        for j in (ja as usize)..=(jb as usize).min(nv - 1) {
+                            blocked[i * nv + j] = true;
                         }
                     }
                 }
@@ -1412,7 +1573,11 @@ fn mesh_poly_face(ctx: &mut Ctx, face: &Face, out: &mut Vec<[u32; 3]>) -> Result
         bounds: Vec::new(),
         triangles: None,
     };
-    triangulate_uv(ctx, &plane, &DomainInfo::default(), polys, out)
+    let surf = Surf {
+        s: &plane.surface,
+        info: DomainInfo::default(),
+    };
+    triangulate_uv(ctx, &plane, &surf, polys, out)
 }
 
 fn weld(ctx: &mut Ctx, p: Vec3) -> Result<u32, String> {
