@@ -175,6 +175,32 @@ fn sphere_vertex_loop_like_occt() {
 }
 
 #[test]
+fn sphere_like_occt_sphere_minimal_step() {
+    // corpus step/occt_sphere_minimal.step: SPHERICAL_SURFACE radius 5, one ADVANCED_FACE whose
+    // only bound is a VERTEX_LOOP at (3.06e-16, -7.5e-32, -5) (a pole that is not exactly on the
+    // axis). REFERENCE.tsv (OpenCascade): area 314.1592653589792, volume 523.598775598299,
+    // box ±5 (±5.0000001 with OCC's gap).
+    let mut m = make_sphere(5.0);
+    m.vertices[0].point = [3.061616997868e-16, -7.498798913309e-32, -5.0];
+    let d = tol_of(&m);
+    let a = brep::analyze(&m, &Limits::default()).unwrap();
+    assert!(a.warnings.is_empty(), "{:?}", a.warnings);
+    assert_watertight(&a.mesh);
+    let s = &a.summary;
+    assert!(
+        rel(s.area.unwrap(), 314.1592653589792) <= 2.0 * d / 5.0,
+        "{:?}",
+        s.area
+    );
+    assert!(
+        rel(s.volume.unwrap(), 523.598775598299) <= 3.0 * d / 5.0,
+        "{:?}",
+        s.volume
+    );
+    assert_eq!((s.solids, s.shells, s.faces), (1, 1, 1));
+}
+
+#[test]
 fn sphere_with_seam_meridian() {
     let r = 7.0;
     let m = make_sphere_with_seam(r);

@@ -705,7 +705,13 @@ fn loop_to_uv(
 ) -> Result<(Vec<Bp>, i32), String> {
     let tol = ctx.opts.tolerance;
     let n_pts: usize = segs.iter().map(|s| s.1.len()).sum();
-    ctx.spend(n_pts as u64 * 8)?;
+    // Closed-form inversion costs about one evaluation; Gauss–Newton up to a few hundred.
+    let per_point = match surf.s {
+        Surface::Bspline(_) | Surface::Revolution { .. } | Surface::Extrusion { .. } => 64,
+        Surface::Offset { .. } => 128,
+        _ => 8,
+    };
+    ctx.spend(n_pts as u64 * per_point)?;
     // Seam detection: edges used twice in this loop.
     let mut uses: HashMap<u32, usize> = HashMap::new();
     for (e, _) in segs {
