@@ -807,3 +807,93 @@ fn triangle_budget_skips_faces() {
     );
     assert_eq!(a.summary.volume, None);
 }
+
+#[test]
+fn random_mutations_never_panic() {
+    // A small deterministic LCG; 150 mutated primitives, each analysed in bounded time.
+    let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = move || {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        seed >> 33
+    };
+    let base = [
+        make_box([0.0; 3], [1.0, 2.0, 3.0]),
+        make_cylinder(1.0, 2.0),
+        make_cone(1.0, 2.0),
+        make_sphere_with_seam(1.0),
+        make_torus(3.0, 1.0),
+    ];
+    let values = [f64::NAN, f64::INFINITY, -1.0, 0.0, 1e300, 1e-300, 0.5, 7.0];
+    let limits = Limits {
+        max_work: 2_000_000,
+        ..Limits::default()
+    };
+    for k in 0..150 {
+        let mut m = base[k % base.len()].clone();
+        for _ in 0..(1 + next() % 3) {
+            let v = values[(next() % values.len() as u64) as usize];
+            match next() % 7 {
+                0 if !m.vertices.is_empty() => {
+                    let i = (next() as usize) % m.vertices.len();
+                    m.vertices[i].point[(next() % 3) as usize] = v;
+                }
+                1 if !m.edges.is_empty() => {
+                    let i = (next() as usize) % m.edges.len();
+                    m.edges[i].same_sense = !m.edges[i].same_sense;
+                    m.edges[i].end = (next() % 4) as u32;
+                }
+                2 => {
+                    let i = (next() as usize) % m.faces.len();
+                    match &mut m.faces[i].surface {
+                        Surface::Cylinder { radius, .. } | Surface::Sphere { radius, .. } => {
+                            *radius = v
+                        }
+                        Surface::Torus { minor, .. } => *minor = v,
+                        Surface::Cone { semi_angle, .. } => *semi_angle = v,
+                        Surface::Plane(f) => f.x = [v, 0.0, 0.0],
+                        _ => {}
+                    }
+                }
+                3 => {
+                    let i = (next() as usize) % m.faces.len();
+                    m.faces[i].same_sense = !m.faces[i].same_sense;
+                    if let Some(b) = m.faces[i].bounds.first_mut() {
+                        b.orientation = !b.orientation;
+                    }
+                }
+                4 if !m.edges.is_empty() => {
+                    let i = (next() as usize) % m.edges.len();
+                    if let Curve::Circle { radius, .. } = &mut m.edges[i].curve {
+                        *radius = v;
+                    } else {
+                        m.edges[i].curve = Curve::Unknown;
+                    }
+                }
+                5 => {
+                    let i = (next() as usize) % m.faces.len();
+                    if let Some(b) = m.faces[i].bounds.first_mut()
+                        && let Loop::Edges(es) = &mut b.boundary
+                    {
+                        es.reverse();
+                        if next() % 2 == 0 {
+                            es.pop();
+                        }
+                    }
+                }
+                _ => m.faces[0].surface = Surface::Unknown,
+            }
+        }
+        let a = analyze_quickly(&m, &limits);
+        assert!(
+            a.mesh
+                .positions
+                .iter()
+                .all(|p| p.iter().all(|c| c.is_finite()))
+        );
+        if let Some(v) = a.summary.volume {
+            assert!(v.is_finite());
+        }
+    }
+}
