@@ -171,7 +171,7 @@ impl Curve {
     pub fn range(&self) -> Option<(f64, f64)> {
         match self {
             Curve::Circle { .. } | Curve::Ellipse { .. } => Some((0.0, TAU)),
-            Curve::Bspline(c) => Some(nurbs::curve_range(c)),
+            Curve::Bspline(c) => nurbs::curve_range(c),
             Curve::Polyline(p) => Some((0.0, p.len().saturating_sub(1) as f64)),
             Curve::Line { .. } | Curve::Unknown => None,
         }
@@ -202,7 +202,7 @@ impl Curve {
                 let d = axpy(scale(f.x, -a * s), b * c, f.y);
                 Some((p, d))
             }
-            Curve::Bspline(c) => Some(nurbs::curve_eval(c, t)),
+            Curve::Bspline(c) => nurbs::curve_eval(c, t),
             Curve::Polyline(pts) => {
                 let n = pts.len();
                 if n < 2 {
@@ -246,9 +246,9 @@ impl Curve {
                 Some(t.rem_euclid(TAU))
             }
             Curve::Bspline(c) => {
-                let (a, b) = nurbs::curve_range(c);
+                let (a, b) = nurbs::curve_range(c)?;
                 let samples = (c.control.len() * 2).clamp(16, 256);
-                let g = |t: f64| Some(nurbs::curve_eval(c, t)).map(|(q, d)| (sub(q, p), d));
+                let g = |t: f64| nurbs::curve_eval(c, t).map(|(q, d)| (sub(q, p), d));
                 minimize_1d(&g, a, b, false, samples, hint)
             }
             Curve::Polyline(pts) => {
@@ -391,7 +391,9 @@ impl Surface {
                 if nurbs::validate_surface(s).is_err() {
                     return DomainInfo::default();
                 }
-                let ((u0, u1), (v0, v1)) = nurbs::surface_range(s);
+                let Some(((u0, u1), (v0, v1))) = nurbs::surface_range(s) else {
+                    return DomainInfo::default();
+                };
                 let closed_u = (0..s.nv).all(|j| {
                     let (a, b) = (s.control[j], s.control[(s.nu - 1) * s.nv + j]);
                     dist(a, b) <= 1e-9 * (1.0 + norm(a))
@@ -413,10 +415,11 @@ impl Surface {
                     (Some(p), _) => Some(p),
                     (None, Curve::Bspline(c)) if nurbs::validate_curve(c).is_ok() => {
                         let (a, b) = (c.control[0], c.control[c.control.len() - 1]);
-                        (dist(a, b) <= 1e-9 * (1.0 + norm(a))).then(|| {
-                            let (x, y) = nurbs::curve_range(c);
-                            y - x
-                        })
+                        if dist(a, b) <= 1e-9 * (1.0 + norm(a)) {
+                            nurbs::curve_range(c).map(|(x, y)| y - x)
+                        } else {
+                            None
+                        }
                     }
                     _ => None,
                 };
@@ -512,7 +515,7 @@ impl Surface {
                 let dv = axpy(scale(radial, -minor * sv), minor * cv, f.z);
                 Some((p, du, dv))
             }
-            Surface::Bspline(s) => Some(nurbs::surface_eval(s, u, v)),
+            Surface::Bspline(s) => nurbs::surface_eval(s, u, v),
             Surface::Revolution {
                 profile,
                 axis_origin,

@@ -166,16 +166,31 @@ pub fn basis_ders(knots: &[f64], i: usize, p: usize, t: f64, vals: &mut [f64], d
     }
 }
 
-/// The parameter range `[knots[p], knots[n]]` of a validated curve.
-pub fn curve_range(c: &BsplineCurve) -> (f64, f64) {
-    (c.knots[c.degree], c.knots[c.control.len()])
+/// The parameter range `[knots[p], knots[n]]` of a curve (`None` when the knot vector is too
+/// short).
+pub fn curve_range(c: &BsplineCurve) -> Option<(f64, f64)> {
+    Some((*c.knots.get(c.degree)?, *c.knots.get(c.control.len())?))
 }
 
-/// Point and first derivative of a validated curve at `t` (clamped to its range).
-pub fn curve_eval(c: &BsplineCurve, t: f64) -> (Vec3, Vec3) {
+/// True when the sizes of a curve are consistent (O(1); what evaluation needs to index safely).
+fn curve_shape_ok(c: &BsplineCurve) -> bool {
+    let (p, n) = (c.degree, c.control.len());
+    (1..=MAX_DEGREE).contains(&p)
+        && n > p
+        && c.knots.len() == n + p + 1
+        && c.weights.as_ref().is_none_or(|w| w.len() == n)
+}
+
+/// Point and first derivative of a curve at `t` (clamped to its range). `None` when the sizes
+/// are inconsistent; other defects (decreasing knots, bad weights) give meaningless numbers but
+/// no panic, so run [`validate_curve`] first.
+pub fn curve_eval(c: &BsplineCurve, t: f64) -> Option<(Vec3, Vec3)> {
+    if !curve_shape_ok(c) {
+        return None;
+    }
     let p = c.degree;
     let n = c.control.len();
-    let (a, b) = curve_range(c);
+    let (a, b) = curve_range(c)?;
     let t = t.clamp(a, b);
     let span = find_span(&c.knots, n, p, t);
     let mut vals = [0.0; MAX_DEGREE + 1];
@@ -194,7 +209,7 @@ pub fn curve_eval(c: &BsplineCurve, t: f64) -> (Vec3, Vec3) {
         pw[3] += vals[j] * w;
         dw[3] += ders[j] * w;
     }
-    rational(pw, dw)
+    Some(rational(pw, dw))
 }
 
 /// Converts homogeneous point/derivative to Cartesian (quotient rule).
@@ -209,18 +224,30 @@ fn rational(pw: [f64; 4], dw: [f64; 4]) -> (Vec3, Vec3) {
     (p, d)
 }
 
-/// The parameter ranges `((u0, u1), (v0, v1))` of a validated surface.
-pub fn surface_range(s: &BsplineSurface) -> ((f64, f64), (f64, f64)) {
-    (
-        (s.u_knots[s.u_degree], s.u_knots[s.nu]),
-        (s.v_knots[s.v_degree], s.v_knots[s.nv]),
-    )
+/// The parameter ranges `((u0, u1), (v0, v1))` of a surface (`None` when a knot vector is too
+/// short).
+pub fn surface_range(s: &BsplineSurface) -> Option<((f64, f64), (f64, f64))> {
+    Some((
+        (*s.u_knots.get(s.u_degree)?, *s.u_knots.get(s.nu)?),
+        (*s.v_knots.get(s.v_degree)?, *s.v_knots.get(s.nv)?),
+    ))
 }
 
-/// Point and partial derivatives `(S, ∂S/∂u, ∂S/∂v)` of a validated surface at `(u, v)`
-/// (clamped to its range).
-pub fn surface_eval(s: &BsplineSurface, u: f64, v: f64) -> (Vec3, Vec3, Vec3) {
-    let ((u0, u1), (v0, v1)) = surface_range(s);
+/// Point and partial derivatives `(S, ∂S/∂u, ∂S/∂v)` of a surface at `(u, v)` (clamped to its
+/// range). `None` when the sizes are inconsistent (see [`curve_eval`]).
+pub fn surface_eval(s: &BsplineSurface, u: f64, v: f64) -> Option<(Vec3, Vec3, Vec3)> {
+    let shape_ok =
+        |p: usize, n: usize, k: usize| (1..=MAX_DEGREE).contains(&p) && n > p && k == n + p + 1;
+    if !(shape_ok(s.u_degree, s.nu, s.u_knots.len())
+        && shape_ok(s.v_degree, s.nv, s.v_knots.len())
+        && s.nu.checked_mul(s.nv) == Some(s.control.len())
+        && s.weights
+            .as_ref()
+            .is_none_or(|w| w.len() == s.control.len()))
+    {
+        return None;
+    }
+    let ((u0, u1), (v0, v1)) = surface_range(s)?;
     let (u, v) = (u.clamp(u0, u1), v.clamp(v0, v1));
     let (p, q) = (s.u_degree, s.v_degree);
     let su = find_span(&s.u_knots, s.nu, p, u);
@@ -257,7 +284,7 @@ pub fn surface_eval(s: &BsplineSurface, u: f64, v: f64) -> (Vec3, Vec3, Vec3) {
     }
     let (pt, du) = rational(sw, uw);
     let (_, dv) = rational(sw, vw);
-    (pt, du, dv)
+    Some((pt, du, dv))
 }
 
 #[cfg(test)]
@@ -275,7 +302,7 @@ mod tests {
         };
         validate_curve(&c).unwrap();
         for k in 0..=10 {
-            let (p, d) = curve_eval(&c, k as f64 / 10.0);
+            let (p, d) = curve_eval(&c, k as f64 / 10.0).unwrap();
             assert!((p[0].hypot(p[1]) - 1.0).abs() < 1e-14);
             // The tangent is perpendicular to the radius.
             assert!((p[0] * d[0] + p[1] * d[1]).abs() < 1e-12);
@@ -301,9 +328,9 @@ mod tests {
         let h = 1e-6;
         for k in 1..20 {
             let t = k as f64 / 20.0;
-            let (_, d) = curve_eval(&c, t);
-            let (a, _) = curve_eval(&c, t - h);
-            let (b, _) = curve_eval(&c, t + h);
+            let (_, d) = curve_eval(&c, t).unwrap();
+            let (a, _) = curve_eval(&c, t - h).unwrap();
+            let (b, _) = curve_eval(&c, t + h).unwrap();
             for i in 0..3 {
                 assert!((d[i] - (b[i] - a[i]) / (2.0 * h)).abs() < 1e-5, "{t} {d:?}");
             }
