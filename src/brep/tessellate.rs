@@ -30,6 +30,18 @@
 //! way; their corners are welded by exact position, so faceted B-Reps are watertight too.
 //! Faces with their own triangles (AP242) are copied.
 //!
+//! # Accuracy
+//! Edge polylines meet the chordal tolerance δ exactly (adaptive bisection; circles by the
+//! closed-form step `2·acos(1 − δ/r)`). Lattice steps aim at δ/2 per parameter direction so
+//! that a cell's diagonal stays near δ; triangles next to the boundary join boundary samples
+//! to lattice points up to ~1.35 cells away, and measured centroid deviations on the test
+//! primitives reach about 1.8 δ. Every mesh vertex lies on the exact geometry, so areas and
+//! volumes of convex parts are slightly low (inscribed), by O(δ/r) relative.
+//!
+//! Not handled (the face is skipped with a warning): loops winding around the v direction of
+//! a surface periodic in v (e.g. a torus band bounded by two tube circles), more than two
+//! loops winding around u, and trimming loops that cross each other in parameter space.
+//!
 //! # Budgets
 //! Every loop is bounded: edge sampling by [`MAX_EDGE_SEGMENTS`], inversion by
 //! [`super::geom::MAX_NEWTON`], the lattice by the per-face triangle cap, and all evaluation by
