@@ -897,3 +897,55 @@ fn random_mutations_never_panic() {
         }
     }
 }
+
+#[test]
+fn closed_nurbs_cylinder_with_seam_is_watertight() {
+    // make_cylinder with its lateral face replaced by the exact rational B-spline cylinder
+    // (9-point NURBS circle in u, linear in v): a B-spline surface closed in u, whose seam
+    // edge is used twice, as a STEP B_SPLINE_SURFACE face would be.
+    let (r, h) = (5.0, 20.0);
+    let w = std::f64::consts::FRAC_1_SQRT_2;
+    let ring = [
+        [1.0, 0.0],
+        [1.0, 1.0],
+        [0.0, 1.0],
+        [-1.0, 1.0],
+        [-1.0, 0.0],
+        [-1.0, -1.0],
+        [0.0, -1.0],
+        [1.0, -1.0],
+        [1.0, 0.0],
+    ];
+    let mut control = Vec::new();
+    let mut weights = Vec::new();
+    for (k, p) in ring.iter().enumerate() {
+        for z in [0.0, h] {
+            control.push([r * p[0], r * p[1], z]);
+            weights.push(if k % 2 == 1 { w } else { 1.0 });
+        }
+    }
+    let s = BsplineSurface {
+        u_degree: 2,
+        v_degree: 1,
+        nu: 9,
+        nv: 2,
+        u_knots: vec![
+            0.0, 0.0, 0.0, 0.25, 0.25, 0.5, 0.5, 0.75, 0.75, 1.0, 1.0, 1.0,
+        ],
+        v_knots: vec![0.0, 0.0, 1.0, 1.0],
+        control,
+        weights: Some(weights),
+    };
+    let mut m = make_cylinder(r, h);
+    m.faces[0].surface = Surface::Bspline(s);
+    m.faces[0].kind = SurfaceKind::Bspline;
+    let d = tol_of(&m);
+    let a = brep::analyze(&m, &Limits::default()).unwrap();
+    assert!(a.warnings.is_empty(), "{:?}", a.warnings);
+    assert_watertight(&a.mesh);
+    assert_eq!(euler(&a.mesh), 2);
+    let vol = PI * r * r * h;
+    let lateral = a.summary.surface_areas[&SurfaceKind::Bspline];
+    assert!(rel(lateral, 2.0 * PI * r * h) <= 2.0 * d / r, "{lateral}");
+    assert!(rel(a.summary.volume.unwrap(), vol) <= 3.0 * d / r);
+}

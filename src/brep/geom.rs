@@ -394,14 +394,17 @@ impl Surface {
                 let Some(((u0, u1), (v0, v1))) = nurbs::surface_range(s) else {
                     return DomainInfo::default();
                 };
-                let closed_u = (0..s.nv).all(|j| {
-                    let (a, b) = (s.control[j], s.control[(s.nu - 1) * s.nv + j]);
-                    dist(a, b) <= 1e-9 * (1.0 + norm(a))
-                });
-                let closed_v = (0..s.nu).all(|i| {
-                    let (a, b) = (s.control[i * s.nv], s.control[i * s.nv + s.nv - 1]);
-                    dist(a, b) <= 1e-9 * (1.0 + norm(a))
-                });
+                // Closed when the first and last rows of the control net coincide to within
+                // 1e-6 of the net's size (exporters write closures to a few digits).
+                let mut bb = crate::document::BoundingBox::EMPTY;
+                for c in &s.control {
+                    bb.add(*c);
+                }
+                let eps = 1e-6 * bb.diagonal().max(1e-12);
+                let closed_u =
+                    (0..s.nv).all(|j| dist(s.control[j], s.control[(s.nu - 1) * s.nv + j]) <= eps);
+                let closed_v = (0..s.nu)
+                    .all(|i| dist(s.control[i * s.nv], s.control[i * s.nv + s.nv - 1]) <= eps);
                 DomainInfo {
                     u_period: closed_u.then_some(u1 - u0),
                     v_period: closed_v.then_some(v1 - v0),
