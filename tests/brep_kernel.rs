@@ -949,3 +949,68 @@ fn closed_nurbs_cylinder_with_seam_is_watertight() {
     assert!(rel(lateral, 2.0 * PI * r * h) <= 2.0 * d / r, "{lateral}");
     assert!(rel(a.summary.volume.unwrap(), vol) <= 3.0 * d / r);
 }
+
+#[test]
+fn quarter_torus_elbow_bounded_by_tube_circles() {
+    // A pipe elbow: the torus patch u ∈ [0, π/2] bounded only by two tube circles (loops that
+    // wind around v, no seam edge), closed by two discs.
+    let (big, small) = (10.0, 3.0);
+    let mut b = Builder::new();
+    let v0 = b.vertex([big + small, 0.0, 0.0]);
+    let v1 = b.vertex([0.0, big + small, 0.0]);
+    let c0 = b.edge(
+        v0,
+        v0,
+        Curve::Circle {
+            frame: frame([big, 0.0, 0.0], [0.0, -1.0, 0.0], [1.0, 0.0, 0.0]),
+            radius: small,
+        },
+        true,
+    );
+    let c1 = b.edge(
+        v1,
+        v1,
+        Curve::Circle {
+            frame: frame([0.0, big, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]),
+            radius: small,
+        },
+        true,
+    );
+    b.face(
+        Surface::Torus {
+            frame: Frame::WORLD,
+            major: big,
+            minor: small,
+        },
+        SurfaceKind::Torus,
+        true,
+        &[&[(c0, true)], &[(c1, false)]],
+    );
+    b.face(
+        Surface::Plane(frame([big, 0.0, 0.0], [0.0, -1.0, 0.0], [1.0, 0.0, 0.0])),
+        SurfaceKind::Plane,
+        true,
+        &[&[(c0, false)]],
+    );
+    b.face(
+        Surface::Plane(frame([0.0, big, 0.0], [-1.0, 0.0, 0.0], [0.0, 1.0, 0.0])),
+        SurfaceKind::Plane,
+        true,
+        &[&[(c1, true)]],
+    );
+    let m = b.solid();
+    let d = tol_of(&m);
+    let a = brep::analyze(&m, &Limits::default()).unwrap();
+    assert!(a.warnings.is_empty(), "{:?}", a.warnings);
+    assert_watertight(&a.mesh);
+    assert_eq!(euler(&a.mesh), 2);
+    let torus_area = PI * PI * big * small;
+    let vol = PI * PI * big * small * small / 2.0;
+    let ta = a.summary.surface_areas[&SurfaceKind::Torus];
+    assert!(rel(ta, torus_area) <= 2.0 * d / small, "{ta} {torus_area}");
+    assert!(
+        rel(a.summary.volume.unwrap(), vol) <= 3.0 * d / small,
+        "{:?} {vol}",
+        a.summary.volume
+    );
+}

@@ -516,23 +516,59 @@ fn finish_edge(
 // Faces
 
 /// A surface with its domain information computed once (periodic wrapping for closed
-/// B-splines, no per-evaluation validation).
+/// B-splines, no per-evaluation validation). With `swap`, the roles of u and v are exchanged
+/// (used for loops that wind around the v direction); `info` is then given in swapped order.
 struct Surf<'a> {
     s: &'a Surface,
     info: DomainInfo,
+    orig: DomainInfo,
+    swap: bool,
 }
 
-impl Surf<'_> {
+impl<'a> Surf<'a> {
+    fn new(s: &'a Surface, info: DomainInfo, swap: bool) -> Self {
+        let shown = if swap {
+            DomainInfo {
+                u_period: info.v_period,
+                v_period: info.u_period,
+                u_range: info.v_range,
+                v_range: info.u_range,
+            }
+        } else {
+            info
+        };
+        Surf {
+            s,
+            info: shown,
+            orig: info,
+            swap,
+        }
+    }
     fn eval(&self, u: f64, v: f64) -> Option<(Vec3, Vec3, Vec3)> {
-        self.s.eval_in(&self.info, u, v)
+        if self.swap {
+            let (p, a, b) = self.s.eval_in(&self.orig, v, u)?;
+            Some((p, b, a))
+        } else {
+            self.s.eval_in(&self.orig, u, v)
+        }
     }
     fn point(&self, u: f64, v: f64) -> Option<Vec3> {
         self.eval(u, v).map(|e| e.0)
     }
     fn closest_uv(&self, p: Vec3, hint: Option<(f64, f64)>) -> Option<(f64, f64)> {
-        self.s.closest_uv_in(&self.info, p, hint)
+        if self.swap {
+            let (u, v) = self
+                .s
+                .closest_uv_in(&self.orig, p, hint.map(|(a, b)| (b, a)))?;
+            Some((v, u))
+        } else {
+            self.s.closest_uv_in(&self.orig, p, hint)
+        }
     }
 }
+
+/// The error [`loop_to_uv`] returns for a loop winding around v (retried with u and v swapped).
+const V_WRAP: &str = "a loop winds around the surface in v (not supported)";
 
 /// A boundary point in parameter space.
 #[derive(Debug, Clone, Copy)]
@@ -559,10 +595,7 @@ fn mesh_face(
     }
     face.surface.validate()?;
     let info = face.surface.domain_info();
-    let surf = &Surf {
-        s: &face.surface,
-        info,
-    };
+    let surf = &Surf::new(&face.surface, info, false);
     if face
         .bounds
         .iter()
@@ -604,9 +637,29 @@ fn mesh_face(
     if loops.is_empty() {
         return Err("face has no usable loop".into());
     }
+    match face_polygons(ctx, face, surf, &loops) {
+        Err(e) if e == V_WRAP && info.v_period.is_some() => {
+            // Loops winding around v: the same construction with u and v exchanged.
+            let swapped = &Surf::new(&face.surface, info, true);
+            let polys = face_polygons(ctx, face, swapped, &loops)?;
+            triangulate_uv(ctx, face, swapped, polys, out)
+        }
+        Err(e) => Err(e),
+        Ok(polys) => triangulate_uv(ctx, face, surf, polys, out),
+    }
+}
+
+/// Parameter-space polygons of a face: loops mapped to (u, v), winding loops closed.
+fn face_polygons(
+    ctx: &mut Ctx,
+    face: &Face,
+    surf: &Surf,
+    loops: &[Vec<(u32, Vec<u32>)>],
+) -> Result<Vec<Vec<Bp>>, String> {
+    let info = surf.info;
     // 2. Parameter-space loops.
     let mut uv_loops: Vec<(Vec<Bp>, i32)> = Vec::new();
-    for segs in &loops {
+    for segs in loops {
         let (pts, wrap) = loop_to_uv(ctx, surf, &info, segs)?;
         if pts.len() >= 2 {
             uv_loops.push((pts, wrap));
@@ -630,8 +683,9 @@ fn mesh_face(
                 return Err("a loop winds more than once around the surface".into());
             }
             // The face lies on the left of the loop (w.r.t. the face normal).
-            let up = (s > 0) == face.same_sense;
-            let vlim = v_limit(surf.s, &info, &uv_loops[w].0, up).ok_or(
+            // (Exchanging u and v mirrors the parameter plane.)
+            let up = ((s > 0) == face.same_sense) != surf.swap;
+            let vlim = v_limit(surf, &info, &uv_loops[w].0, up).ok_or(
                 "a loop winds around the surface but the face has no closing pole or boundary",
             )?;
             let mut others = Vec::new();
@@ -674,7 +728,7 @@ fn mesh_face(
         }
         _ => return Err("more than two loops wind around the surface".into()),
     }
-    triangulate_uv(ctx, face, surf, polys, out)
+    Ok(polys)
 }
 
 fn copy_triangles(ctx: &mut Ctx, m: &Mesh, out: &mut Vec<[u32; 3]>) -> Result<(), String> {
@@ -855,7 +909,7 @@ fn loop_to_uv(
         let (f, l) = (pts[0].2, pts[pts.len() - 1].2);
         let close = unwrap_near(f, l, p);
         if ((close - f) / p).round() != 0.0 {
-            return Err("a loop winds around the surface in v (not supported)".into());
+            return Err(V_WRAP.into());
         }
     }
     // Poles: take u from the neighbours; a pole between two different u becomes a pole line.
@@ -906,14 +960,17 @@ fn loop_to_uv(
 }
 
 /// The v bound on the side of a winding loop where the face lies (`up`: larger v).
-fn v_limit(surf: &Surface, info: &DomainInfo, pts: &[Bp], up: bool) -> Option<f64> {
+fn v_limit(surf: &Surf, info: &DomainInfo, pts: &[Bp], up: bool) -> Option<f64> {
     let vs = pts.iter().map(|p| p.uv[1]);
     let (lo, hi) = vs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
         (a.min(v), b.max(v))
     });
-    if let Surface::Cone {
-        radius, semi_angle, ..
-    } = surf
+    if let (
+        Surface::Cone {
+            radius, semi_angle, ..
+        },
+        false,
+    ) = (surf.s, surf.swap)
     {
         let t = semi_angle.tan();
         if t == 0.0 {
@@ -1157,12 +1214,17 @@ fn lattice_steps(
                 .count()
                 .max(1)
         };
-        let su = (u1 - u0).abs() / spans(&b.u_knots, u0.min(u1), u0.max(u1)) as f64;
-        let sv = (v1 - v0).abs() / spans(&b.v_knots, v0.min(v1), v0.max(v1)) as f64;
-        if b.u_degree > 1 {
+        let (ku, kv, pu, pv) = if surf.swap {
+            (&b.v_knots, &b.u_knots, b.v_degree, b.u_degree)
+        } else {
+            (&b.u_knots, &b.v_knots, b.u_degree, b.v_degree)
+        };
+        let su = (u1 - u0).abs() / spans(ku, u0.min(u1), u0.max(u1)) as f64;
+        let sv = (v1 - v0).abs() / spans(kv, v0.min(v1), v0.max(v1)) as f64;
+        if pu > 1 {
             du = Some(du.map_or(su, |d| d.min(su)));
         }
-        if b.v_degree > 1 {
+        if pv > 1 {
             dv = Some(dv.map_or(sv, |d| d.min(sv)));
         }
     }
@@ -1499,7 +1561,7 @@ fn triangulate_uv(
             }
         }
     }
-    let flip = !face.same_sense;
+    let flip = !face.same_sense ^ surf.swap;
     let mut lattice_ids: HashMap<usize, u32> = HashMap::new();
     for f in &faces {
         if inside[f.fix().index()] != Some(true) {
@@ -1591,10 +1653,7 @@ fn mesh_poly_face(ctx: &mut Ctx, face: &Face, out: &mut Vec<[u32; 3]>) -> Result
         bounds: Vec::new(),
         triangles: None,
     };
-    let surf = Surf {
-        s: &plane.surface,
-        info: DomainInfo::default(),
-    };
+    let surf = Surf::new(&plane.surface, DomainInfo::default(), false);
     triangulate_uv(ctx, &plane, &surf, polys, out)
 }
 
