@@ -38,9 +38,10 @@
 //! primitives reach about 1.8 δ. Every mesh vertex lies on the exact geometry, so areas and
 //! volumes of convex parts are slightly low (inscribed), by O(δ/r) relative.
 //!
-//! Not handled (the face is skipped with a warning): loops winding around the v direction of
-//! a surface periodic in v (e.g. a torus band bounded by two tube circles), more than two
-//! loops winding around u, and trimming loops that cross each other in parameter space.
+//! Loops that wind around v instead (a torus elbow bounded by two tube circles) are handled by
+//! the same construction with u and v exchanged. Not handled (the face is skipped with a
+//! warning): loops winding around both directions, more than two winding loops, and trimming
+//! loops that cross each other in parameter space.
 //!
 //! # Budgets
 //! Every loop is bounded: edge sampling by [`MAX_EDGE_SEGMENTS`], inversion by
