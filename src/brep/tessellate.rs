@@ -1508,7 +1508,18 @@ fn triangulate_uv(
                 if blocked[i * nv + j] {
                     continue;
                 }
-                let uv = [u0 + (i as f64 + 0.5) * hu, v0 + (j as f64 + 0.5) * hv];
+                // A tiny deterministic jitter (≤ 2 % of a cell) keeps the lattice out of exactly
+                // co-circular configurations, where the exact Delaunay predicates are slow.
+                let h = (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+                    ^ (j as u64).wrapping_mul(0xC2B2_AE3D_27D4_EB4F);
+                let (ju, jv) = (
+                    ((h >> 11) % 1024) as f64 / 1024.0 - 0.5,
+                    ((h >> 31) % 1024) as f64 / 1024.0 - 0.5,
+                );
+                let uv = [
+                    u0 + (i as f64 + 0.5 + 0.04 * ju) * hu,
+                    v0 + (j as f64 + 0.5 + 0.04 * jv) * hv,
+                ];
                 let h = cdt
                     .insert(Point2::new(uv[0] * su, uv[1] * sv))
                     .map_err(|e| format!("triangulation: {e:?}"))?;
