@@ -1417,6 +1417,18 @@ fn triangulate_uv(
     };
     let (mut nu, mut nv) = (cells(u1 - u0, du), cells(v1 - v0, dv));
     let interior = du.is_some() || dv.is_some();
+    if interior {
+        // Keep lattice cells within 4:1 in the scaled metric (a cylinder is straight along its
+        // axis, but one row of long thin cells gives a Delaunay triangulation free to join
+        // points far apart around it).
+        let pu = (u1 - u0) * su / nu as f64;
+        let pv = (v1 - v0) * sv / nv as f64;
+        if pv > 4.0 * pu && pu > 0.0 {
+            nv = ((v1 - v0) * sv / (4.0 * pu)).ceil().clamp(1.0, 1e7) as usize;
+        } else if pu > 4.0 * pv && pv > 0.0 {
+            nu = ((u1 - u0) * su / (4.0 * pv)).ceil().clamp(1.0, 1e7) as usize;
+        }
+    }
     let budget = cap.saturating_sub(2 * nb).max(2);
     let coarse;
     (nu, nv, coarse) = fit_cells(nu, nv, budget);
