@@ -1014,3 +1014,28 @@ fn quarter_torus_elbow_bounded_by_tube_circles() {
         a.summary.volume
     );
 }
+
+#[test]
+fn mirrored_model_keeps_arcs_and_volume() {
+    // A mirror in x (det < 0) applied to a cone and a torus: same volume and area, still
+    // watertight and consistently oriented.
+    let t = Transform {
+        r: [[-1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]],
+        t: [0.0; 3],
+    };
+    for m in [
+        make_cone(4.0, 9.0),
+        make_torus(10.0, 3.0),
+        make_cylinder(2.0, 5.0),
+    ] {
+        let a0 = brep::analyze(&m, &Limits::default()).unwrap();
+        let a1 = brep::analyze(&m.transformed(&t), &Limits::default()).unwrap();
+        assert!(a1.warnings.is_empty(), "{:?}", a1.warnings);
+        assert_watertight(&a1.mesh);
+        let (v0, v1) = (a0.summary.volume.unwrap(), a1.summary.volume.unwrap());
+        assert!(rel(v1, v0) < 1e-9, "{v1} vs {v0}");
+        assert!(rel(a1.summary.area.unwrap(), a0.summary.area.unwrap()) < 1e-9);
+        // Outward orientation is kept: the signed volume stays positive.
+        assert!(brep::signed_volume(&a1.mesh, &a1.mesh.triangles) > 0.0);
+    }
+}
