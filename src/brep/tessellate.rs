@@ -1498,6 +1498,8 @@ fn triangulate_uv(
                 let (a, b) = (to_lat(poly[k].uv), to_lat(poly[(k + 1) % n].uv));
                 let len = (b.0 - a.0).hypot(b.1 - a.1);
                 let steps = ((len / 0.25).ceil() as usize).clamp(1, 4 * (nu + nv));
+                // Long boundary segments across a fine lattice cost work too.
+                ctx.spend(steps as u64 / 16)?;
                 for s in 0..=steps {
                     let t = s as f64 / steps as f64;
                     let (x, y) = (a.0 + (b.0 - a.0) * t, a.1 + (b.1 - a.1) * t);
