@@ -240,12 +240,24 @@ impl MemoryCache {
     /// The vector under `key`, moving it to most-recently-used. Counts a hit or a miss (and an
     /// expiration when the entry had expired).
     pub fn lookup(&self, key: &str) -> Option<FeatureVector> {
+        self.lookup_counted(key, true)
+    }
+
+    /// Like [`MemoryCache::lookup`] without counting a hit or miss (the tiered cache's
+    /// second look after waiting for single-flight, so that one request counts once).
+    pub(crate) fn lookup_uncounted(&self, key: &str) -> Option<FeatureVector> {
+        self.lookup_counted(key, false)
+    }
+
+    fn lookup_counted(&self, key: &str, count: bool) -> Option<FeatureVector> {
         let mut g = self.lock();
         let inner = &mut *g;
         let expired = match inner.map.peek(key) {
             None => {
                 drop(g);
-                bump(&self.stats.misses);
+                if count {
+                    bump(&self.stats.misses);
+                }
                 return None;
             }
             Some(e) => inner.has_ttl(e) && inner.is_expired(e, self.clock.monotonic()),
@@ -254,12 +266,16 @@ impl MemoryCache {
             inner.map.pop(key);
             drop(g);
             bump(&self.stats.expirations);
-            bump(&self.stats.misses);
+            if count {
+                bump(&self.stats.misses);
+            }
             return None;
         }
         let v = inner.map.get(key).map(|e| e.vector.clone());
         drop(g);
-        bump(&self.stats.hits);
+        if count {
+            bump(&self.stats.hits);
+        }
         v
     }
 

@@ -66,6 +66,8 @@ pub struct RedisServer {
     pub port: u16,
     dir: PathBuf,
     extra: Vec<String>,
+    /// Paths of (cert, key, CA cert) when serving TLS only.
+    tls: Option<(PathBuf, PathBuf, PathBuf)>,
 }
 
 impl RedisServer {
@@ -94,9 +96,102 @@ impl RedisServer {
             port,
             dir,
             extra: extra.iter().map(|s| s.to_string()).collect(),
+            tls: None,
         };
         s.spawn();
         s
+    }
+
+    /// A TLS-only server (`--port 0 --tls-port <port>`) with a fresh private CA and a server
+    /// certificate for IP 127.0.0.1, made with `openssl`. [`RedisServer::ca_pem`] gives the CA.
+    pub fn start_tls() -> Self {
+        require_redis();
+        let port = free_port();
+        let dir = std::env::temp_dir().join(format!(
+            "cadfeat-redis-tls-{}-{port}-{}",
+            std::process::id(),
+            SEQ.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&dir).expect("create redis temp dir");
+        let run = |args: &[&str]| {
+            let out = Command::new("openssl")
+                .args(args)
+                .current_dir(&dir)
+                .output()
+                .expect("openssl is needed for the TLS test");
+            assert!(
+                out.status.success(),
+                "openssl {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
+        std::fs::write(dir.join("san.ext"), "subjectAltName=IP:127.0.0.1\n").expect("write ext");
+        run(&[
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.crt",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=cadfeat test CA",
+        ]);
+        run(&[
+            "req",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+            "-subj",
+            "/CN=127.0.0.1",
+        ]);
+        run(&[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.crt",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.crt",
+            "-days",
+            "2",
+            "-extfile",
+            "san.ext",
+        ]);
+        let mut s = RedisServer {
+            child: None,
+            port,
+            tls: Some((
+                dir.join("server.crt"),
+                dir.join("server.key"),
+                dir.join("ca.crt"),
+            )),
+            dir,
+            extra: Vec::new(),
+        };
+        s.spawn();
+        s
+    }
+
+    /// The PEM of the CA that signed a TLS server's certificate.
+    pub fn ca_pem(&self) -> Vec<u8> {
+        std::fs::read(self.dir.join("ca.crt")).expect("TLS server CA")
     }
 
     fn spawn(&mut self) {
@@ -131,7 +226,18 @@ impl RedisServer {
             {
                 panic!("redis-server on port {} exited early: {status}", self.port);
             }
-            if ping_raw(self.port) {
+            let up = match &self.tls {
+                None => ping_raw(self.port),
+                Some((_, _, ca)) => Command::new("redis-cli")
+                    .args(["--tls", "-h", "127.0.0.1", "-p", &self.port.to_string()])
+                    .arg("--cacert")
+                    .arg(ca)
+                    .arg("ping")
+                    .output()
+                    .map(|o| String::from_utf8_lossy(&o.stdout).contains("PONG"))
+                    .unwrap_or(false),
+            };
+            if up {
                 return;
             }
             std::thread::sleep(Duration::from_millis(20));
@@ -139,9 +245,14 @@ impl RedisServer {
         panic!("redis-server on port {} did not answer PING", self.port);
     }
 
-    /// `redis://127.0.0.1:<port>`.
+    /// `redis://127.0.0.1:<port>` (`rediss://` for a TLS server).
     pub fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}", self.port)
+        let scheme = if self.tls.is_some() {
+            "rediss"
+        } else {
+            "redis"
+        };
+        format!("{scheme}://127.0.0.1:{}", self.port)
     }
 
     /// The process id (for SIGSTOP / SIGCONT).
