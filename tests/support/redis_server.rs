@@ -196,19 +196,31 @@ impl RedisServer {
 
     fn spawn(&mut self) {
         let port = self.port.to_string();
-        let child = Command::new("redis-server")
-            .args([
-                "--port",
-                &port,
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ])
+        let mut cmd = Command::new("redis-server");
+        match &self.tls {
+            None => cmd.args(["--port", &port]),
+            Some((cert, key, ca)) => cmd
+                .args([
+                    "--port",
+                    "0",
+                    "--tls-port",
+                    &port,
+                    "--tls-auth-clients",
+                    "no",
+                ])
+                .arg("--tls-cert-file")
+                .arg(cert)
+                .arg("--tls-key-file")
+                .arg(key)
+                .arg("--tls-ca-cert-file")
+                .arg(ca),
+        };
+        let child = cmd
+            .args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
             .arg("--dir")
             .arg(&self.dir)
+            .arg("--logfile")
+            .arg(self.dir.join("redis.log"))
             .args(&self.extra)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -228,8 +240,11 @@ impl RedisServer {
             }
             let up = match &self.tls {
                 None => ping_raw(self.port),
-                Some((_, _, ca)) => Command::new("redis-cli")
-                    .args(["--tls", "-h", "127.0.0.1", "-p", &self.port.to_string()])
+                // A TLS connection made while the server is still starting can stall its
+                // handshake forever, so each probe is bounded and retried.
+                Some((_, _, ca)) => Command::new("timeout")
+                    .args(["1", "redis-cli", "--tls", "-h", "127.0.0.1"])
+                    .args(["-p", &self.port.to_string()])
                     .arg("--cacert")
                     .arg(ca)
                     .arg("ping")
