@@ -51,6 +51,15 @@ fn l1(c: &mut Criterion) {
             black_box(ttl_cache.lookup(black_box(&keys[i])))
         })
     });
+    let mut j = 0usize;
+    cpu_report("l1 hit v4 (key given)", 2_000_000, 0, || {
+        j = (j + 7919) % keys.len();
+        black_box(cache.lookup(black_box(&keys[j])));
+    });
+    cpu_report("l1 hit v4 (key given, TTL on)", 2_000_000, 0, || {
+        j = (j + 7919) % keys.len();
+        black_box(ttl_cache.lookup(black_box(&keys[j])));
+    });
     g.bench_function("insert_with_eviction_v4", |b| {
         let small = MemoryCache::new(1000, 0);
         let v = vector(FeatureVersion::V4, 1.0);
@@ -69,8 +78,44 @@ fn keying(c: &mut Criterion) {
         let data: Vec<u8> = (0..size).map(|i| (i * 31 % 251) as u8).collect();
         g.throughput(Throughput::Bytes(size as u64));
         g.bench_function(format!("{size}B"), |b| b.iter(|| kb.key(black_box(&data))));
+        let n = (256u64 << 20) / size as u64;
+        cpu_report(&format!("sha256 key {size} B"), n, size as u64, || {
+            black_box(kb.key(black_box(&data)));
+        });
     }
     g.finish();
+}
+
+/// On-CPU time of the current thread in ns (`/proc/thread-self/schedstat`, first field), so
+/// that figures taken on a loaded machine can be compared with targets; `None` elsewhere.
+fn thread_cpu_ns() -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    s.split_whitespace().next()?.parse().ok()
+}
+
+/// Runs `f` `n` times and prints wall and on-CPU time per iteration.
+fn cpu_report(name: &str, n: u64, bytes_per_iter: u64, mut f: impl FnMut()) {
+    let (t, c0) = (Instant::now(), thread_cpu_ns());
+    for _ in 0..n {
+        f();
+    }
+    let wall = t.elapsed().as_nanos() as f64 / n as f64;
+    let Some(cpu) = thread_cpu_ns()
+        .zip(c0)
+        .map(|(a, b)| (a - b) as f64 / n as f64)
+    else {
+        return;
+    };
+    if bytes_per_iter > 0 {
+        println!(
+            "CPU-TIME {name}: {:.0} ns/iter on CPU ({:.2} GB/s), {:.0} ns/iter wall",
+            cpu,
+            bytes_per_iter as f64 / cpu,
+            wall
+        );
+    } else {
+        println!("CPU-TIME {name}: {cpu:.1} ns/iter on CPU, {wall:.1} ns/iter wall");
+    }
 }
 
 fn median(mut v: Vec<Duration>) -> Duration {
