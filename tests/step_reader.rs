@@ -1,0 +1,535 @@
+//! STEP reader tests: small committed files, hostile inputs, and the whole shared corpus
+//! compared with OpenCascade's figures in `REFERENCE.tsv`.
+//!
+//! Run the corpus report with `cargo test --test step_reader -- --nocapture`.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use cadfeat::document::{CadDocument, LengthUnit, SurfaceKind};
+use cadfeat::error::{Error, LimitKind, Location};
+use cadfeat::limits::Limits;
+use cadfeat::readers::step;
+
+fn read_data(name: &str) -> CadDocument {
+    let path = common::data_dir().join("step").join(name);
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    step::read(&bytes, &Limits::default()).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+fn wrap(data: &str) -> String {
+    format!(
+        "ISO-10303-21;\nHEADER;\nFILE_DESCRIPTION((''),'2;1');\nFILE_SCHEMA(('AUTOMOTIVE_DESIGN'));\nENDSEC;\nDATA;\n{data}ENDSEC;\nEND-ISO-10303-21;\n"
+    )
+}
+
+/// A unit cube as a MANIFOLD_SOLID_BREP of six planar faces, in the given length unit entity.
+fn cube(unit: &str) -> String {
+    let mut s = String::new();
+    s.push_str(unit);
+    s.push_str("#2=(GEOMETRIC_REPRESENTATION_CONTEXT(3)GLOBAL_UNIT_ASSIGNED_CONTEXT((#1))REPRESENTATION_CONTEXT('',''));\n");
+    // Vertices of the unit cube.
+    let pts = [
+        [0, 0, 0],
+        [1, 0, 0],
+        [1, 1, 0],
+        [0, 1, 0],
+        [0, 0, 1],
+        [1, 0, 1],
+        [1, 1, 1],
+        [0, 1, 1],
+    ];
+    for (i, p) in pts.iter().enumerate() {
+        s.push_str(&format!(
+            "#{}=CARTESIAN_POINT('',({}.,{}.,{}.));\n#{}=VERTEX_POINT('',#{});\n",
+            100 + i,
+            p[0],
+            p[1],
+            p[2],
+            200 + i,
+            100 + i
+        ));
+    }
+    let edges = [
+        (0, 1),
+        (1, 2),
+        (2, 3),
+        (3, 0),
+        (4, 5),
+        (5, 6),
+        (6, 7),
+        (7, 4),
+        (0, 4),
+        (1, 5),
+        (2, 6),
+        (3, 7),
+    ];
+    s.push_str("#300=DIRECTION('',(1.,0.,0.));\n#301=VECTOR('',#300,1.);\n");
+    for (i, (a, b)) in edges.iter().enumerate() {
+        s.push_str(&format!(
+            "#{}=LINE('',#{},#301);\n#{}=EDGE_CURVE('',#{},#{},#{},.T.);\n",
+            400 + i,
+            100 + a,
+            500 + i,
+            200 + a,
+            200 + b,
+            400 + i
+        ));
+    }
+    // Faces as loops of edge indices.
+    let faces: [[usize; 4]; 6] = [
+        [0, 1, 2, 3],
+        [4, 5, 6, 7],
+        [0, 9, 4, 8],
+        [1, 10, 5, 9],
+        [2, 11, 6, 10],
+        [3, 8, 7, 11],
+    ];
+    s.push_str("#600=CARTESIAN_POINT('',(0.,0.,0.));\n#601=DIRECTION('',(0.,0.,1.));\n#602=AXIS2_PLACEMENT_3D('',#600,#601,#300);\n#603=PLANE('',#602);\n");
+    let mut face_ids = Vec::new();
+    for (i, f) in faces.iter().enumerate() {
+        let oe: Vec<String> = f
+            .iter()
+            .enumerate()
+            .map(|(k, e)| {
+                let id = 1000 + i * 10 + k;
+                s.push_str(&format!("#{id}=ORIENTED_EDGE('',*,*,#{},.T.);\n", 500 + e));
+                format!("#{id}")
+            })
+            .collect();
+        s.push_str(&format!(
+            "#{}=EDGE_LOOP('',({}));\n#{}=FACE_OUTER_BOUND('',#{},.T.);\n#{}=ADVANCED_FACE('',(#{}),#603,.T.);\n",
+            700 + i,
+            oe.join(","),
+            800 + i,
+            700 + i,
+            900 + i,
+            800 + i
+        ));
+        face_ids.push(format!("#{}", 900 + i));
+    }
+    s.push_str(&format!(
+        "#2000=CLOSED_SHELL('',({}));\n#2001=MANIFOLD_SOLID_BREP('',#2000);\n#2002=ADVANCED_BREP_SHAPE_REPRESENTATION('',(#2001,#602),#2);\n",
+        face_ids.join(",")
+    ));
+    s
+}
+
+#[test]
+fn cube_counts_and_units() {
+    // A unit cube: 1 solid, 1 shell, 6 faces, 12 edges, 8 vertices (by hand).
+    let mm = "#1=(LENGTH_UNIT()NAMED_UNIT(*)SI_UNIT(.MILLI.,.METRE.));\n";
+    let doc = step::read(wrap(&cube(mm)).as_bytes(), &Limits::default()).unwrap();
+    let b = doc.brep.as_ref().unwrap();
+    assert_eq!(
+        (b.solids, b.shells, b.faces, b.edges, b.vertices),
+        (1, 1, 6, 12, 8)
+    );
+    assert_eq!(doc.entity_counts.get("SOLID"), Some(&1));
+    assert_eq!(doc.metadata.solids, Some(1));
+    assert_eq!(doc.metadata.unit, Some(LengthUnit::Millimetre));
+    assert_eq!(b.surface_types.get(&SurfaceKind::Plane), Some(&6));
+    assert_eq!(doc.bbox.extents(), [1.0, 1.0, 1.0]);
+    assert_eq!(doc.metadata.raw_counts.get("ADVANCED_FACE"), Some(&6));
+    assert_eq!(doc.metadata.parser, "cadfeat-step");
+    // The same cube in inches: 25.4 mm (conversion-based unit).
+    let inch = "#1=(CONVERSION_BASED_UNIT('INCH',#3)LENGTH_UNIT()NAMED_UNIT(#4));\n#3=LENGTH_MEASURE_WITH_UNIT(LENGTH_MEASURE(25.4),#5);\n#4=DIMENSIONAL_EXPONENTS(1.,0.,0.,0.,0.,0.,0.);\n#5=(LENGTH_UNIT()NAMED_UNIT(*)SI_UNIT(.MILLI.,.METRE.));\n";
+    let doc = step::read(wrap(&cube(inch)).as_bytes(), &Limits::default()).unwrap();
+    assert_eq!(doc.metadata.unit, Some(LengthUnit::Inch));
+    let e = doc.bbox.extents();
+    assert!((e[0] - 25.4).abs() < 1e-9, "{e:?}");
+    // Metre: SI_UNIT without prefix.
+    let m = "#1=(LENGTH_UNIT()NAMED_UNIT(*)SI_UNIT($,.METRE.));\n";
+    let doc = step::read(wrap(&cube(m)).as_bytes(), &Limits::default()).unwrap();
+    assert_eq!(doc.metadata.unit, Some(LengthUnit::Metre));
+    assert!((doc.bbox.extents()[2] - 1000.0).abs() < 1e-9);
+}
+
+#[test]
+fn assembly_places_parts_twice() {
+    // The cube placed twice in an assembly, at x = 0 and x = 10 (mm): counts double, box spans
+    // 0..11 in x.
+    let mm = "#1=(LENGTH_UNIT()NAMED_UNIT(*)SI_UNIT(.MILLI.,.METRE.));\n";
+    let mut s = cube(mm);
+    s.push_str(
+        "#3000=CARTESIAN_POINT('',(0.,0.,0.));\n#3001=AXIS2_PLACEMENT_3D('',#3000,$,$);\n\
+         #3002=CARTESIAN_POINT('',(10.,0.,0.));\n#3003=AXIS2_PLACEMENT_3D('',#3002,$,$);\n\
+         #3010=SHAPE_REPRESENTATION('assy',(#3001,#3003),#2);\n\
+         #3020=ITEM_DEFINED_TRANSFORMATION('','',#602,#3001);\n\
+         #3021=ITEM_DEFINED_TRANSFORMATION('','',#602,#3003);\n\
+         #3030=(REPRESENTATION_RELATIONSHIP('','',#2002,#3010)REPRESENTATION_RELATIONSHIP_WITH_TRANSFORMATION(#3020)SHAPE_REPRESENTATION_RELATIONSHIP());\n\
+         #3031=(REPRESENTATION_RELATIONSHIP('','',#2002,#3010)REPRESENTATION_RELATIONSHIP_WITH_TRANSFORMATION(#3021)SHAPE_REPRESENTATION_RELATIONSHIP());\n",
+    );
+    let doc = step::read(wrap(&s).as_bytes(), &Limits::default()).unwrap();
+    assert_eq!(doc.metadata.degraded, None);
+    let b = doc.brep.as_ref().unwrap();
+    assert_eq!((b.solids, b.faces, b.edges, b.vertices), (2, 12, 24, 16));
+    assert_eq!(doc.bbox.min(), Some([0.0, 0.0, 0.0]));
+    assert_eq!(doc.bbox.max(), Some([11.0, 1.0, 1.0]));
+    // A limit on expanded instances turns the assembly into a typed error.
+    let tight = Limits {
+        max_expanded_entities: 2,
+        ..Limits::default()
+    };
+    assert!(matches!(
+        step::read(wrap(&s).as_bytes(), &tight),
+        Err(Error::LimitExceeded {
+            limit: LimitKind::ExpandedEntities,
+            ..
+        })
+    ));
+}
+
+#[test]
+fn hostile_inputs() {
+    let l = Limits::default();
+    // 10,000-deep nesting: typed error, no stack overflow.
+    let deep = wrap(&format!(
+        "#1=A({}{});\n",
+        "(".repeat(10_000),
+        ")".repeat(10_000)
+    ));
+    assert!(matches!(
+        step::read(deep.as_bytes(), &l),
+        Err(Error::LimitExceeded {
+            limit: LimitKind::Nesting,
+            ..
+        })
+    ));
+    // Truncated in the middle of a number: malformed at a line.
+    let mm = "#1=(LENGTH_UNIT()NAMED_UNIT(*)SI_UNIT(.MILLI.,.METRE.));\n";
+    let full = wrap(&cube(mm));
+    let cut = full.find("(0.,1.,1.)").unwrap() + 4;
+    match step::read(&full.as_bytes()[..cut], &l) {
+        Err(Error::Malformed {
+            location: Location::Line(n),
+            ..
+        }) => assert!(n > 6),
+        other => panic!("truncated: {other:?}"),
+    }
+    // Reference cycle: a shell whose face is the shell itself → degraded, no hang.
+    let cyc = wrap(
+        "#1=CLOSED_SHELL('',(#2));\n#2=ORIENTED_FACE('',*,#2,.T.);\n#3=MANIFOLD_SOLID_BREP('',#1);\n#4=SHAPE_REPRESENTATION('',(#3),#5);\n#5=REPRESENTATION_CONTEXT('','');\n",
+    );
+    let d = step::read(cyc.as_bytes(), &l).unwrap();
+    assert!(d.metadata.degraded.is_some());
+    assert_eq!(d.metadata.solids, Some(1));
+    // Dangling reference.
+    let dang = wrap(
+        "#1=CLOSED_SHELL('',(#99));\n#3=MANIFOLD_SOLID_BREP('',#1);\n#4=SHAPE_REPRESENTATION('',(#3),#5);\n#5=REPRESENTATION_CONTEXT('','');\n",
+    );
+    let d = step::read(dang.as_bytes(), &l).unwrap();
+    let reason = d.metadata.degraded.unwrap();
+    assert!(reason.contains("#99"), "{reason}");
+    // Wrong parameter type: a face whose bounds are a number.
+    let wrong = wrap(
+        "#1=CLOSED_SHELL('',(#2));\n#2=ADVANCED_FACE('',7.,#6,.T.);\n#3=MANIFOLD_SOLID_BREP('',#1);\n#4=SHAPE_REPRESENTATION('',(#3),#5);\n#5=REPRESENTATION_CONTEXT('','');\n#6=PLANE('',$);\n",
+    );
+    assert!(
+        step::read(wrong.as_bytes(), &l)
+            .unwrap()
+            .metadata
+            .degraded
+            .is_some()
+    );
+    // 1.E999 in a point: malformed entity → degraded document naming it.
+    let huge = full.replacen("(1.,1.,1.)", "(1.E999,1.,1.)", 1);
+    let d = step::read(huge.as_bytes(), &l).unwrap();
+    assert!(
+        d.metadata
+            .degraded
+            .as_deref()
+            .unwrap_or("")
+            .contains("f64 range"),
+        "{:?}",
+        d.metadata.degraded
+    );
+    // A 2^31 instance name is fine.
+    let big = full.replace("#2001", "#2147483648");
+    let d = step::read(big.as_bytes(), &l).unwrap();
+    assert_eq!(d.brep.unwrap().faces, 6);
+    // Missing DATA section.
+    let nodata = "ISO-10303-21;\nHEADER;\nFILE_SCHEMA(('X'));\nENDSEC;\nEND-ISO-10303-21;\n";
+    assert!(matches!(
+        step::read(nodata.as_bytes(), &l),
+        Err(Error::Malformed { .. })
+    ));
+    // Inconsistent B-spline (4 knots for 3 points of degree 2 need 6): face kept as unknown
+    // B-spline with a warning.
+    let bs = full.replace(
+        "#603=PLANE('',#602);",
+        "#603=B_SPLINE_SURFACE_WITH_KNOTS('',1,1,((#100,#101),(#103,#102)),.UNSPECIFIED.,.F.,.F.,.F.,(2,3),(2,2),(0.,1.),(0.,1.),.UNSPECIFIED.);",
+    );
+    let d = step::read(bs.as_bytes(), &l).unwrap();
+    assert_eq!(d.metadata.degraded, None);
+    let b = d.brep.unwrap();
+    assert_eq!(b.faces, 6);
+    assert_eq!(b.surface_types.get(&SurfaceKind::Bspline), Some(&6));
+    assert!(d.metadata.warnings.iter().any(|w| w.contains("knot")));
+    // Entity count limit.
+    let few = Limits {
+        max_entities: 10,
+        ..Limits::default()
+    };
+    assert!(matches!(
+        step::read(full.as_bytes(), &few),
+        Err(Error::LimitExceeded {
+            limit: LimitKind::Entities,
+            ..
+        })
+    ));
+}
+
+#[test]
+fn header_without_file_name() {
+    // FreeCAD-style header without FILE_NAME: still read.
+    let mm = "#1=(LENGTH_UNIT()NAMED_UNIT(*)SI_UNIT(.MILLI.,.METRE.));\n";
+    let doc = step::read(wrap(&cube(mm)).as_bytes(), &Limits::default()).unwrap();
+    assert_eq!(
+        doc.metadata.header.get("schema").map(String::as_str),
+        Some("AUTOMOTIVE_DESIGN")
+    );
+    assert!(!doc.metadata.header.contains_key("file_name"));
+}
+
+#[test]
+fn committed_files() {
+    // Figures from REFERENCE.tsv (OpenCascade 8.0.1) for these files.
+    let d = read_data("cadquery_red_cube_blue_cylinder_colors.step");
+    let b = d.brep.as_ref().unwrap();
+    assert_eq!(
+        (b.solids, b.shells, b.faces, b.edges, b.vertices),
+        (2, 2, 9, 15, 10)
+    );
+    assert_eq!(b.surface_types.get(&SurfaceKind::Cylinder), Some(&1));
+    assert_eq!(d.metadata.unit, Some(LengthUnit::Metre));
+    let d = read_data("occt76_case_insensitive_keywords.stp");
+    let b = d.brep.as_ref().unwrap();
+    assert_eq!((b.solids, b.faces, b.edges, b.vertices), (1, 6, 12, 8));
+    let d = read_data("freecad_comb.step");
+    let b = d.brep.as_ref().unwrap();
+    assert_eq!((b.solids, b.faces, b.edges, b.vertices), (1, 11, 27, 18));
+    let d = read_data("hoops_exchange_split_edges_ap242.step");
+    let b = d.brep.as_ref().unwrap();
+    assert_eq!((b.solids, b.shells, b.faces), (0, 1, 1));
+    assert_eq!(b.surface_types.get(&SurfaceKind::None), Some(&1));
+    assert_eq!(d.metadata.unit, Some(LengthUnit::Millimetre));
+    let d = read_data("solidworks2018_base_interface_ap214.step");
+    assert_eq!(d.metadata.unit, Some(LengthUnit::Inch));
+    let b = d.brep.as_ref().unwrap();
+    assert_eq!((b.solids, b.faces, b.edges, b.vertices), (1, 30, 84, 56));
+}
+
+// ------------------------------------------------------------------ corpus
+
+fn occ_unit_name(u: Option<LengthUnit>) -> String {
+    match u {
+        Some(LengthUnit::Millimetre) => "millimetre".into(),
+        Some(LengthUnit::Metre) => "metre".into(),
+        Some(LengthUnit::Centimetre) => "centimetre".into(),
+        Some(LengthUnit::Inch) => "inch".into(),
+        Some(LengthUnit::Foot) => "foot".into(),
+        Some(u) => u.name(),
+        None => "-".into(),
+    }
+}
+
+fn census(types: &BTreeMap<SurfaceKind, u64>) -> String {
+    // OCC's order in REFERENCE.tsv.
+    let order = [
+        SurfaceKind::Plane,
+        SurfaceKind::Cylinder,
+        SurfaceKind::Cone,
+        SurfaceKind::Sphere,
+        SurfaceKind::Torus,
+        SurfaceKind::Bezier,
+        SurfaceKind::Bspline,
+        SurfaceKind::Revolution,
+        SurfaceKind::Extrusion,
+        SurfaceKind::Offset,
+        SurfaceKind::Other,
+        SurfaceKind::None,
+    ];
+    order
+        .iter()
+        .filter_map(|k| types.get(k).map(|n| format!("{}:{n}", k.as_str())))
+        .collect::<Vec<_>>()
+        .join(";")
+}
+
+struct Row {
+    file: String,
+    doc: Result<CadDocument, Error>,
+    ms: f64,
+}
+
+fn read_corpus() -> Vec<Row> {
+    let dir = common::corpus_dir();
+    common::corpus_files("step")
+        .into_iter()
+        .map(|f| {
+            let bytes = std::fs::read(dir.join(&f)).unwrap();
+            let t0 = Instant::now();
+            let doc = std::panic::catch_unwind(|| step::read(&bytes, &Limits::default()))
+                .unwrap_or_else(|_| panic!("{f}: panicked"));
+            let ms = t0.elapsed().as_secs_f64() * 1e3;
+            Row { file: f, doc, ms }
+        })
+        .collect()
+}
+
+#[test]
+#[cfg_attr(
+    not(cadfeat_corpus),
+    ignore = "shared corpus not found (../shared/corpus or $CADFEAT_CORPUS)"
+)]
+fn corpus_agrees_with_occ() {
+    let refs: BTreeMap<String, common::Row> = common::reference_rows("step")
+        .into_iter()
+        .filter(|r| r.get("tool").map(String::as_str) == Some("occ"))
+        .map(|r| (r["file"].clone(), r))
+        .collect();
+    let rows = read_corpus();
+    assert!(rows.len() >= 30, "{} STEP files", rows.len());
+    let (mut both, mut faces_eq, mut solids_eq, mut shells_eq, mut edges_eq, mut verts_eq) =
+        (0, 0, 0, 0, 0, 0);
+    let (mut census_eq, mut units_eq, mut units_n) = (0, 0, 0);
+    let mut misses = Vec::new();
+    println!(
+        "{:<52} {:>7} {:>8} | {:>11} {:>11} {:>11} {:>11} {:>11} | unit(ours/occ)",
+        "file", "status", "ms", "solids", "shells", "faces", "edges", "vertices"
+    );
+    for row in &rows {
+        let r = refs.get(&row.file);
+        let occ = |c: &str| r.and_then(|r| common::num(r, c)).map(|v| v as u64);
+        let doc = match &row.doc {
+            Ok(d) => d,
+            Err(e) => {
+                println!("{:<52} ERROR {:>8.1} | {e}", row.file, row.ms);
+                continue;
+            }
+        };
+        let status = if doc.metadata.degraded.is_some() {
+            "degr"
+        } else {
+            "ok"
+        };
+        let b = doc.brep.clone().unwrap_or_default();
+        let pair = |ours: u64, c: &str| match occ(c) {
+            Some(o) if o == ours => format!("{ours}"),
+            Some(o) => format!("{ours}≠{o}"),
+            None => format!("{ours}/-"),
+        };
+        let occ_unit = r
+            .map(|r| r["units_file"].to_lowercase())
+            .unwrap_or_default();
+        let our_unit = occ_unit_name(doc.metadata.unit);
+        println!(
+            "{:<52} {:>7} {:>8.1} | {:>11} {:>11} {:>11} {:>11} {:>11} | {our_unit}/{occ_unit}",
+            row.file,
+            status,
+            row.ms,
+            pair(b.solids, "solids"),
+            pair(b.shells, "shells"),
+            pair(b.faces, "faces"),
+            pair(b.edges, "edges"),
+            pair(b.vertices, "vertices"),
+        );
+        if let Some(reason) = &doc.metadata.degraded {
+            println!("    degraded: {reason}");
+        }
+        let Some(r) = r else { continue };
+        if r["ok"] != "1" || doc.metadata.degraded.is_some() {
+            continue;
+        }
+        both += 1;
+        if !occ_unit.is_empty() {
+            units_n += 1;
+            if occ_unit == our_unit {
+                units_eq += 1;
+            }
+        }
+        faces_eq += usize::from(occ("faces") == Some(b.faces));
+        solids_eq += usize::from(occ("solids") == Some(b.solids));
+        shells_eq += usize::from(occ("shells") == Some(b.shells));
+        edges_eq += usize::from(occ("edges") == Some(b.edges));
+        verts_eq += usize::from(occ("vertices") == Some(b.vertices));
+        let ours = census(&b.surface_types);
+        if ours == r["surface_types"] {
+            census_eq += 1;
+        } else {
+            println!("    census: ours {ours} | occ {}", r["surface_types"]);
+        }
+        if occ("faces") != Some(b.faces) {
+            misses.push(format!(
+                "{}: faces {} vs occ {:?}",
+                row.file,
+                b.faces,
+                occ("faces")
+            ));
+        }
+        // Vertex box vs OCC box.
+        let ob = ["xmin", "ymin", "zmin", "xmax", "ymax", "zmax"]
+            .map(|c| common::num(r, &format!("bbox_{c}")).unwrap_or(f64::NAN));
+        if let (Some(lo), Some(hi)) = (doc.bbox.min(), doc.bbox.max()) {
+            let diag =
+                ((ob[3] - ob[0]).powi(2) + (ob[4] - ob[1]).powi(2) + (ob[5] - ob[2]).powi(2))
+                    .sqrt();
+            let dev = (0..3)
+                .map(|i| (lo[i] - ob[i]).abs().max((hi[i] - ob[i + 3]).abs()))
+                .fold(0.0f64, f64::max);
+            println!("    box dev / occ diag = {:.4}", dev / diag.max(1e-12));
+        }
+    }
+    println!(
+        "read by both: {both}; faces equal {faces_eq}; solids {solids_eq}; shells {shells_eq}; edges {edges_eq}; vertices {verts_eq}; surface census {census_eq}; units {units_eq}/{units_n}"
+    );
+    for m in &misses {
+        println!("face miss: {m}");
+    }
+    assert!(both >= 30, "only {both} files read by both");
+    assert!(
+        faces_eq * 10 >= both * 9,
+        "faces equal on {faces_eq}/{both}"
+    );
+    assert!(units_eq * 10 >= units_n * 9, "units {units_eq}/{units_n}");
+}
+
+#[test]
+#[cfg_attr(
+    not(cadfeat_corpus),
+    ignore = "shared corpus not found (../shared/corpus or $CADFEAT_CORPUS)"
+)]
+#[ignore = "needs brep tessellation (kernel branch)"]
+fn corpus_geometry_box_matches_occ() {
+    let refs: BTreeMap<String, common::Row> = common::reference_rows("step")
+        .into_iter()
+        .filter(|r| r.get("tool").map(String::as_str) == Some("occ") && r["ok"] == "1")
+        .map(|r| (r["file"].clone(), r))
+        .collect();
+    let (mut n, mut good) = (0, 0);
+    for row in read_corpus() {
+        let (Ok(doc), Some(r)) = (&row.doc, refs.get(&row.file)) else {
+            continue;
+        };
+        let ob = ["xmin", "ymin", "zmin", "xmax", "ymax", "zmax"]
+            .map(|c| common::num(r, &format!("bbox_{c}")).unwrap_or(f64::NAN));
+        let diag =
+            ((ob[3] - ob[0]).powi(2) + (ob[4] - ob[1]).powi(2) + (ob[5] - ob[2]).powi(2)).sqrt();
+        let (Some(lo), Some(hi)) = (doc.bbox.min(), doc.bbox.max()) else {
+            n += 1;
+            continue;
+        };
+        let dev = (0..3)
+            .map(|i| (lo[i] - ob[i]).abs().max((hi[i] - ob[i + 3]).abs()))
+            .fold(0.0f64, f64::max);
+        let ratio = dev / diag.max(1e-12);
+        println!("{:<52} box dev / diag {ratio:.5}", row.file);
+        n += 1;
+        good += usize::from(ratio <= 0.005);
+    }
+    println!("geometry box within 0.5% of the diagonal: {good}/{n}");
+    assert!(good * 10 >= n * 9, "{good}/{n}");
+}
