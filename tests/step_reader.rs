@@ -321,6 +321,24 @@ fn committed_files() {
     assert_eq!(d.metadata.unit, Some(LengthUnit::Millimetre));
     let d = read_data("solidworks2018_base_interface_ap214.step");
     assert_eq!(d.metadata.unit, Some(LengthUnit::Inch));
+    // No layers in the document (parity with the original), but readable on demand: the file
+    // has two unnamed PRESENTATION_LAYER_ASSIGNMENTs of one item each.
+    assert!(d.layers.is_empty());
+    let bytes = std::fs::read(
+        common::data_dir()
+            .join("step")
+            .join("solidworks2018_base_interface_ap214.step"),
+    )
+    .unwrap();
+    let t = step::part21::scan(&bytes, &Limits::default()).unwrap();
+    assert_eq!(step::layers(&t).get(""), Some(&2));
+    assert_eq!(
+        d.metadata
+            .header
+            .get("originating_system")
+            .map(String::as_str),
+        Some("SolidWorks 2018")
+    );
     let b = d.brep.as_ref().unwrap();
     assert_eq!((b.solids, b.faces, b.edges, b.vertices), (1, 30, 84, 56));
 }
@@ -429,8 +447,15 @@ fn corpus_agrees_with_occ() {
             .map(|r| r["units_file"].to_lowercase())
             .unwrap_or_default();
         let our_unit = occ_unit_name(doc.metadata.unit);
+        // Roots with geometry (ours) vs OCC's transferred roots.
+        let bytes = std::fs::read(common::corpus_dir().join(&row.file)).unwrap();
+        let our_roots = step::part21::scan(&bytes, &Limits::default())
+            .ok()
+            .and_then(|t| step::read_brep(&t, &Limits::default()).ok())
+            .map_or(0, |b| b.roots as u64);
+        let roots = pair(our_roots, "roots");
         println!(
-            "{:<52} {:>7} {:>8.1} | {:>11} {:>11} {:>11} {:>11} {:>11} | {our_unit}/{occ_unit}",
+            "{:<52} {:>7} {:>8.1} | {:>11} {:>11} {:>11} {:>11} {:>11} | {our_unit}/{occ_unit} roots {roots}",
             row.file,
             status,
             row.ms,

@@ -402,10 +402,15 @@ pub fn structure(t: &Table<'_>) -> Result<Structure> {
 }
 
 impl Structure {
-    /// Every placed part instance, roots first, depth-first. The number of instances is bounded
-    /// by `limits.max_expanded_entities`; nesting deeper than [`MAX_DEPTH`] is an error.
-    pub fn instances(&self, limits: &Limits) -> Result<Vec<Instance>> {
-        let mut out = Vec::new();
+    /// Visits every placed part instance, roots first, depth-first, without storing them. The
+    /// number of instances is bounded by `limits.max_expanded_entities`; nesting deeper than
+    /// [`MAX_DEPTH`] is an error. Returns the number of instances visited.
+    pub fn walk(
+        &self,
+        limits: &Limits,
+        mut visit: impl FnMut(Instance, bool) -> Result<()>,
+    ) -> Result<u64> {
+        let mut n: u64 = 0;
         let mut stack: Vec<(usize, Transform, usize)> = self
             .roots
             .iter()
@@ -420,14 +425,15 @@ impl Structure {
                     max: MAX_DEPTH as u64,
                 });
             }
-            out.push(Instance { group: g, xf });
-            limits.check(LimitKind::ExpandedEntities, out.len() as u64)?;
+            n += 1;
+            limits.check(LimitKind::ExpandedEntities, n)?;
+            visit(Instance { group: g, xf }, depth == 0)?;
             if let Some(ch) = self.children.get(g) {
                 for (c, cx) in ch.iter().rev() {
                     stack.push((*c, xf.then_after(cx), depth + 1));
                 }
             }
         }
-        Ok(out)
+        Ok(n)
     }
 }

@@ -48,7 +48,7 @@ pub struct BrepRead {
     /// Number of root representations with geometry.
     pub roots: usize,
     /// Number of placed part instances.
-    pub instances: usize,
+    pub instances: u64,
     /// Warnings (bounded).
     pub warnings: Vec<String>,
 }
@@ -60,6 +60,8 @@ pub fn read(bytes: &[u8], limits: &Limits) -> Result<CadDocument> {
     doc.metadata.parser = "cadfeat-step".into();
     doc.metadata.header = header::header_facts(&t);
     doc.metadata.raw_counts = raw_counts(&t);
+    // `doc.layers` stays empty: the original service reports no layers for STEP and v1's
+    // `layer_count` must match it. [`layers`] gives them to callers that want them.
     if !t.duplicates.is_empty() {
         doc.metadata.warnings.push(format!(
             "{} instance names defined twice (first definition kept), e.g. #{}",
@@ -116,23 +118,21 @@ fn degrade(mut doc: CadDocument, t: &Table<'_>, reason: String) -> CadDocument {
 /// The B-Rep layer: product structure, then every placed instance.
 pub fn read_brep(t: &Table<'_>, limits: &Limits) -> Result<BrepRead> {
     let s = assembly::structure(t)?;
-    let instances = s.instances(limits)?;
     let mut b = topology::Builder::new(t, limits);
     for w in &s.warnings {
         b.warn(w.clone());
     }
     let mut unit = None;
-    let mut roots_with_geometry = std::collections::HashSet::new();
-    let root_set: std::collections::HashSet<usize> = s.roots.iter().copied().collect();
-    let mut current_root = None;
-    for inst in &instances {
+    let mut roots_with_geometry = 0usize;
+    let mut current_root_counted = false;
+    let instances = s.walk(limits, |inst, is_root| {
         let Some(g) = s.groups.get(inst.group) else {
-            continue;
+            return Ok(());
         };
-        if root_set.contains(&inst.group) {
-            current_root = Some(inst.group);
+        if is_root {
+            current_root_counted = false;
         }
-        b.begin_instance(inst.xf, g.units);
+        b.begin_instance(inst.xf, g.units)?;
         let before = b.model.faces.len() + b.model.shells.len();
         for &item in &g.items {
             b.item(item)?;
@@ -141,11 +141,13 @@ pub fn read_brep(t: &Table<'_>, limits: &Limits) -> Result<BrepRead> {
             if unit.is_none() && g.units.declared {
                 unit = Some(g.units.length_unit());
             }
-            if let Some(r) = current_root {
-                roots_with_geometry.insert(r);
+            if !current_root_counted {
+                current_root_counted = true;
+                roots_with_geometry += 1;
             }
         }
-    }
+        Ok(())
+    })?;
     let mut warnings = b.warnings;
     if b.suppressed > 0 {
         warnings.push(format!("{} more warnings suppressed", b.suppressed));
@@ -159,8 +161,8 @@ pub fn read_brep(t: &Table<'_>, limits: &Limits) -> Result<BrepRead> {
     Ok(BrepRead {
         model: b.model,
         unit,
-        roots: roots_with_geometry.len(),
-        instances: instances.len(),
+        roots: roots_with_geometry,
+        instances,
         warnings,
     })
 }
@@ -180,6 +182,34 @@ fn first_unit(t: &Table<'_>) -> Option<LengthUnit> {
         }
     }
     None
+}
+
+/// `PRESENTATION_LAYER_ASSIGNMENT(name, description, (items))`: layer name → number of
+/// assigned items (an unreadable assignment is skipped).
+pub fn layers(t: &Table<'_>) -> BTreeMap<String, u64> {
+    let mut out = BTreeMap::new();
+    let mut names = Vec::new();
+    for r in &t.records {
+        t.type_names(r, &mut names);
+        if !names
+            .iter()
+            .any(|n| n.eq_ignore_ascii_case(b"PRESENTATION_LAYER_ASSIGNMENT"))
+        {
+            continue;
+        }
+        let Ok(e) = t.parse_record(r) else { continue };
+        let Some(p) = e.part("PRESENTATION_LAYER_ASSIGNMENT") else {
+            continue;
+        };
+        let (Some(name), Some(items)) = (
+            p.params.first().and_then(part21::Value::as_str_bytes),
+            p.params.get(2).and_then(part21::Value::as_list),
+        ) else {
+            continue;
+        };
+        *out.entry(part21::decode_string(name)).or_insert(0) += items.len() as u64;
+    }
+    out
 }
 
 /// Instance counts by upper-case type name; a complex instance counts under its part names

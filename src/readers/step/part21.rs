@@ -319,7 +319,13 @@ pub fn scan<'a>(bytes: &'a [u8], limits: &Limits) -> Result<Table<'a>> {
     let mut section = Section::None;
     let mut saw_data = false;
     let mut saw_end = false;
-    let mut pos = skip_ws(bytes, 0)?;
+    // A UTF-8 byte-order mark is tolerated.
+    let start = if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        3
+    } else {
+        0
+    };
+    let mut pos = skip_ws(bytes, start)?;
     while pos < bytes.len() {
         let end = statement_end(bytes, pos, max_nesting)?;
         let first = bytes.get(pos).copied().unwrap_or(b';');

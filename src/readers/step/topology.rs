@@ -235,10 +235,12 @@ impl<'t, 'a> Builder<'t, 'a> {
     }
 
     /// Starts a new instance: placement `xf` (mm → world mm) and the units of its context.
-    pub fn begin_instance(&mut self, xf: Transform, units: Units) {
+    /// Each instance costs one unit of [`Limits::max_work`].
+    pub fn begin_instance(&mut self, xf: Transform, units: Units) -> Result<()> {
         self.seen.clear();
         self.xf = xf;
         self.units = units;
+        self.spend(1)
     }
 
     /// Records a warning (bounded).
