@@ -561,3 +561,54 @@ fn corpus_geometry_box_matches_occ() {
     println!("geometry box within 0.5% of the diagonal: {good}/{n}");
     assert!(good * 10 >= n * 9, "{good}/{n}");
 }
+
+#[test]
+fn mapped_items_surface_models_and_tessellation() {
+    let l = Limits::default();
+    let mm = "#1=(LENGTH_UNIT()NAMED_UNIT(*)SI_UNIT(.MILLI.,.METRE.));\n";
+    // The cube placed by a MAPPED_ITEM at z = 5: box z 5..6.
+    let mut s = cube(mm);
+    s.push_str(
+        "#3000=CARTESIAN_POINT('',(0.,0.,5.));\n#3001=AXIS2_PLACEMENT_3D('',#3000,$,$);\n\
+         #3002=REPRESENTATION_MAP(#602,#2002);\n#3003=MAPPED_ITEM('',#3002,#3001);\n\
+         #3004=SHAPE_REPRESENTATION('assy',(#3003),#2);\n",
+    );
+    let d = step::read(wrap(&s).as_bytes(), &l).unwrap();
+    assert_eq!(d.metadata.degraded, None);
+    assert_eq!(d.brep.as_ref().unwrap().solids, 1);
+    assert_eq!(d.bbox.min(), Some([0.0, 0.0, 5.0]));
+    assert_eq!(d.bbox.max(), Some([1.0, 1.0, 6.0]));
+    // A shell-based surface model over the same faces: no solid, one open shell.
+    let sbsm = cube(mm).replace("CLOSED_SHELL", "OPEN_SHELL").replace(
+        "#2001=MANIFOLD_SOLID_BREP('',#2000);",
+        "#2001=SHELL_BASED_SURFACE_MODEL('',(#2000));",
+    );
+    let t_src = wrap(&sbsm);
+    let t = step::part21::scan(t_src.as_bytes(), &l).unwrap();
+    let b = step::read_brep(&t, &l).unwrap();
+    assert_eq!(b.model.solids.len(), 0);
+    assert_eq!(b.model.shells.len(), 1);
+    assert!(!b.model.shells[0].closed);
+    assert_eq!(b.model.faces.len(), 6);
+    // AP242 complex triangulated face: a strip over four points gives two triangles, a fan
+    // over four more gives two; the face has no surface.
+    let tess = wrap(
+        "#1=(LENGTH_UNIT()NAMED_UNIT(*)SI_UNIT(.MILLI.,.METRE.));\n\
+         #2=(GEOMETRIC_REPRESENTATION_CONTEXT(3)GLOBAL_UNIT_ASSIGNED_CONTEXT((#1))REPRESENTATION_CONTEXT('',''));\n\
+         #10=COORDINATES_LIST('',8,((0.,0.,0.),(1.,0.,0.),(0.,1.,0.),(1.,1.,0.),(0.,0.,2.),(1.,0.,2.),(1.,1.,2.),(0.,1.,2.)));\n\
+         #11=COMPLEX_TRIANGULATED_FACE('',#10,8,(),$,(),((1,2,3,4)),((5,6,7,8)));\n\
+         #12=TESSELLATED_SHELL('',(#11),$);\n\
+         #13=TESSELLATED_SHAPE_REPRESENTATION('',(#12),#2);\n",
+    );
+    let t = step::part21::scan(tess.as_bytes(), &l).unwrap();
+    let b = step::read_brep(&t, &l).unwrap();
+    assert_eq!(b.model.faces.len(), 1);
+    let f = &b.model.faces[0];
+    assert_eq!(f.kind, SurfaceKind::None);
+    let m = f.triangles.as_ref().unwrap();
+    assert_eq!(
+        m.triangles,
+        vec![[0, 1, 2], [2, 1, 3], [4, 5, 6], [4, 6, 7]]
+    );
+    assert_eq!(m.positions[7], [0.0, 1.0, 2.0]);
+}

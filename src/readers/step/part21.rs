@@ -174,10 +174,72 @@ pub struct Table<'a> {
     pub header: Vec<(usize, usize)>,
     /// Data instances in file order.
     pub records: Vec<Record>,
-    index: HashMap<u64, u32>,
+    index: Index,
     /// Instance names defined more than once (the first definition is kept).
     pub duplicates: Vec<u64>,
     max_nesting: u32,
+}
+
+/// Instance name → record position: a direct table when names are dense (the usual case,
+/// `#1`…`#n`), a hash map otherwise. The first definition of a duplicated name wins.
+#[derive(Debug, Clone)]
+struct Index {
+    dense: Vec<u32>,
+    sparse: HashMap<u64, u32>,
+    duplicates: Vec<u64>,
+}
+
+impl Index {
+    const NONE: u32 = u32::MAX;
+
+    fn build(records: &[Record]) -> Index {
+        let max = records.iter().map(|r| r.id).max().unwrap_or(0);
+        let mut ix = Index {
+            dense: Vec::new(),
+            sparse: HashMap::new(),
+            duplicates: Vec::new(),
+        };
+        let dense_ok = max
+            <= (records.len() as u64)
+                .saturating_mul(4)
+                .saturating_add(1024);
+        if dense_ok {
+            ix.dense = vec![Self::NONE; max as usize + 1];
+            for (i, r) in records.iter().enumerate() {
+                if let Some(slot) = ix.dense.get_mut(r.id as usize) {
+                    if *slot == Self::NONE {
+                        *slot = i as u32;
+                    } else {
+                        ix.duplicates.push(r.id);
+                    }
+                }
+            }
+        } else {
+            ix.sparse.reserve(records.len());
+            for (i, r) in records.iter().enumerate() {
+                match ix.sparse.entry(r.id) {
+                    std::collections::hash_map::Entry::Occupied(_) => ix.duplicates.push(r.id),
+                    std::collections::hash_map::Entry::Vacant(v) => {
+                        v.insert(i as u32);
+                    }
+                }
+            }
+        }
+        ix
+    }
+
+    #[inline]
+    fn get(&self, id: u64) -> Option<u32> {
+        if self.dense.is_empty() {
+            self.sparse.get(&id).copied()
+        } else {
+            usize::try_from(id)
+                .ok()
+                .and_then(|i| self.dense.get(i))
+                .copied()
+                .filter(|&v| v != Self::NONE)
+        }
+    }
 }
 
 /// 1-based line number of byte `offset`.
@@ -212,6 +274,18 @@ fn skip_ws(bytes: &[u8], mut pos: usize) -> Result<usize> {
     }
 }
 
+/// Bytes the statement scanner must look at; everything else is skipped in a tight loop.
+static SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b'\'' as usize] = true;
+    t[b'"' as usize] = true;
+    t[b'/' as usize] = true;
+    t[b'(' as usize] = true;
+    t[b')' as usize] = true;
+    t[b';' as usize] = true;
+    t
+};
+
 /// Finds the end of the statement starting at `pos`: the offset of its top-level `;`.
 /// Checks the parenthesis depth against `max_nesting`.
 fn statement_end(bytes: &[u8], mut pos: usize, max_nesting: u32) -> Result<usize> {
@@ -219,7 +293,11 @@ fn statement_end(bytes: &[u8], mut pos: usize, max_nesting: u32) -> Result<usize
     let mut depth: u32 = 0;
     let len = bytes.len();
     while pos < len {
-        let b = bytes[pos];
+        // Skip ordinary bytes through a lookup table (most of a file).
+        while pos < len && !SPECIAL[bytes[pos] as usize] {
+            pos += 1;
+        }
+        let Some(&b) = bytes.get(pos) else { break };
         match b {
             b'\'' => {
                 // String: find the closing quote that is not doubled.
@@ -315,7 +393,8 @@ enum Section {
 pub fn scan<'a>(bytes: &'a [u8], limits: &Limits) -> Result<Table<'a>> {
     let max_nesting = limits.max_nesting;
     let mut header = Vec::new();
-    let mut records: Vec<Record> = Vec::new();
+    let cap = (bytes.len() / 64).min(usize::try_from(limits.max_entities).unwrap_or(usize::MAX));
+    let mut records: Vec<Record> = Vec::with_capacity(cap);
     let mut section = Section::None;
     let mut saw_data = false;
     let mut saw_end = false;
@@ -408,19 +487,8 @@ pub fn scan<'a>(bytes: &'a [u8], limits: &Limits) -> Result<Table<'a>> {
             "file ends without ENDSEC / END-ISO-10303-21 (truncated file?)",
         ));
     }
-    let mut index = HashMap::with_capacity(records.len());
-    let mut duplicates = Vec::new();
-    for (i, r) in records.iter().enumerate() {
-        if index.insert(r.id, i as u32).is_some() {
-            duplicates.push(r.id);
-        }
-    }
-    // Keep the first definition of a duplicated name.
-    if !duplicates.is_empty() {
-        for (i, r) in records.iter().enumerate().rev() {
-            index.insert(r.id, i as u32);
-        }
-    }
+    let index = Index::build(&records);
+    let duplicates = index.duplicates.clone();
     Ok(Table {
         bytes,
         header,
@@ -434,12 +502,12 @@ pub fn scan<'a>(bytes: &'a [u8], limits: &Limits) -> Result<Table<'a>> {
 impl<'a> Table<'a> {
     /// The record of instance `#id`.
     pub fn record(&self, id: u64) -> Option<&Record> {
-        self.records.get(*self.index.get(&id)? as usize)
+        self.records.get(self.index.get(id)? as usize)
     }
 
     /// True when `#id` exists.
     pub fn contains(&self, id: u64) -> bool {
-        self.index.contains_key(&id)
+        self.index.get(id).is_some()
     }
 
     /// Parses instance `#id`. A dangling reference is a malformed-input error.
