@@ -523,6 +523,12 @@ fn corpus_agrees_with_occ() {
         "faces equal on {faces_eq}/{both}"
     );
     assert!(units_eq * 10 >= units_n * 9, "units {units_eq}/{units_n}");
+    // Solids, shells and the surface-type census agree with OCC as well (33/33 when written);
+    // edges and vertices differ where OCC's shape healing adds seam and degenerate edges (see
+    // the module docs of `readers::step::topology`), so they are reported, not asserted.
+    assert!(solids_eq * 10 >= both * 9, "solids {solids_eq}/{both}");
+    assert!(shells_eq * 10 >= both * 9, "shells {shells_eq}/{both}");
+    assert!(census_eq * 10 >= both * 9, "census {census_eq}/{both}");
 }
 
 #[test]

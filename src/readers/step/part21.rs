@@ -959,6 +959,19 @@ mod tests {
     }
 
     #[test]
+    fn duplicate_names_keep_the_first() {
+        let src = format!("{HEAD}#5=A(1);\n#5=B(2);\n#9=C(#5);\nENDSEC;\nEND-ISO-10303-21;\n");
+        let t = table(&src).unwrap();
+        assert_eq!(t.duplicates, vec![5]);
+        assert!(t.entity(5).unwrap().is("A"));
+        // Sparse names use the hash index.
+        let src = format!("{HEAD}#1=A(1);\n#900000=B(2);\nENDSEC;\nEND-ISO-10303-21;\n");
+        let t = table(&src).unwrap();
+        assert!(t.entity(900_000).unwrap().is("B"));
+        assert!(t.entity(2).is_err());
+    }
+
+    #[test]
     fn hostile_inputs_are_typed_errors() {
         let deep = format!(
             "{HEAD}#1=A({}{});\nENDSEC;\nEND-ISO-10303-21;\n",

@@ -6,6 +6,12 @@
 //! vertex, shell and solid is created once (a face shared by two shells counts once); the same
 //! part placed twice gives two copies, as OpenCascade's `MapShapes` with locations counts.
 //!
+//! Counts are those of the file's topology. OpenCascade's counts (REFERENCE.tsv) agree on
+//! solids, shells and faces, but often show more edges and vertices: its shape healing adds a
+//! seam edge to a periodic face (cylinder, cone, torus) that the file bounds by full circles
+//! only, degenerate edges at sphere and cone poles (`VERTEX_LOOP`s), and splits some closed
+//! edges. Those edges do not exist in the STEP file and are not invented here.
+//!
 //! Geometry that cannot be read (an inconsistent B-spline, an unknown surface type) does not
 //! drop the face: the face keeps its surface kind with `Surface::Unknown` and a warning is
 //! recorded. Broken topology (a dangling reference in a loop, a wrong entity type) is an error
