@@ -449,10 +449,28 @@ fn corpus_agrees_with_occ() {
         let our_unit = occ_unit_name(doc.metadata.unit);
         // Roots with geometry (ours) vs OCC's transferred roots.
         let bytes = std::fs::read(common::corpus_dir().join(&row.file)).unwrap();
-        let our_roots = step::part21::scan(&bytes, &Limits::default())
+        let brep = step::part21::scan(&bytes, &Limits::default())
             .ok()
-            .and_then(|t| step::read_brep(&t, &Limits::default()).ok())
-            .map_or(0, |b| b.roots as u64);
+            .and_then(|t| step::read_brep(&t, &Limits::default()).ok());
+        let our_roots = brep.as_ref().map_or(0, |b| b.roots as u64);
+        if let Some(b) = &brep {
+            // Geometry coverage: edges and faces whose geometry is not modelled.
+            let ue = b
+                .model
+                .edges
+                .iter()
+                .filter(|e| e.curve == cadfeat::brep::Curve::Unknown)
+                .count();
+            let uf = b
+                .model
+                .faces
+                .iter()
+                .filter(|f| f.surface == cadfeat::brep::Surface::Unknown && f.triangles.is_none())
+                .count();
+            if ue + uf > 0 {
+                println!("    unmodelled geometry: {ue} edge curves, {uf} surfaces");
+            }
+        }
         let roots = pair(our_roots, "roots");
         println!(
             "{:<52} {:>7} {:>8.1} | {:>11} {:>11} {:>11} {:>11} {:>11} | {our_unit}/{occ_unit} roots {roots}",
@@ -467,6 +485,9 @@ fn corpus_agrees_with_occ() {
         );
         if let Some(reason) = &doc.metadata.degraded {
             println!("    degraded: {reason}");
+        }
+        if let Some(w) = doc.metadata.warnings.first() {
+            println!("    {} warnings, first: {w}", doc.metadata.warnings.len());
         }
         let Some(r) = r else { continue };
         if r["ok"] != "1" || doc.metadata.degraded.is_some() {

@@ -327,7 +327,11 @@ impl<'t, 'a> Builder<'t, 'a> {
     // ---------------------------------------------------------------- curves
 
     /// A curve, in world mm. Unknown kinds give [`Curve::Unknown`].
-    pub fn curve(&mut self, id: u64, depth: u32) -> Result<Curve> {
+    ///
+    /// `ends` are the edge's end points (world mm) when the curve is read for an edge: a
+    /// hyperbola or parabola arc, which [`Curve`] has no variant for, is then converted to the
+    /// exact (rational) quadratic B-spline between them.
+    pub fn curve(&mut self, id: u64, depth: u32, ends: Option<(Vec3, Vec3)>) -> Result<Curve> {
         if depth > MAX_GEOMETRY_DEPTH {
             return Err(err(id, "curve definitions nest too deep (cycle?)"));
         }
@@ -369,9 +373,23 @@ impl<'t, 'a> Builder<'t, 'a> {
                 Curve::Polyline(pts)
             }
             b"SURFACE_CURVE" | b"SEAM_CURVE" | b"INTERSECTION_CURVE" | b"BOUNDED_SURFACE_CURVE" => {
-                self.curve(get_ref(&e, p, 1)?, depth + 1)?
+                self.curve(get_ref(&e, p, 1)?, depth + 1, ends)?
             }
-            b"TRIMMED_CURVE" => self.curve(get_ref(&e, p, 1)?, depth + 1)?,
+            b"TRIMMED_CURVE" => self.curve(get_ref(&e, p, 1)?, depth + 1, ends)?,
+            b"HYPERBOLA" | b"PARABOLA" => match ends {
+                Some((a, b)) => {
+                    let frame = self.frame(get_ref(&e, p, 1)?)?;
+                    if name.as_slice() == b"HYPERBOLA" {
+                        let ax = self.length(get_f64(&e, p, 2)?);
+                        let bx = self.length(get_f64(&e, p, 3)?);
+                        hyperbola_arc(id, &frame, ax, bx, a, b)?
+                    } else {
+                        let f = self.length(get_f64(&e, p, 2)?);
+                        parabola_arc(id, &frame, f, a, b)?
+                    }
+                }
+                None => Curve::Unknown,
+            },
             _ => Curve::Unknown,
         })
     }
@@ -479,7 +497,7 @@ impl<'t, 'a> Builder<'t, 'a> {
                 minor: self.length(get_f64(&e, p, 3)?),
             },
             b"SURFACE_OF_REVOLUTION" => {
-                let profile = self.curve(get_ref(&e, p, 1)?, depth + 1)?;
+                let profile = self.curve(get_ref(&e, p, 1)?, depth + 1, None)?;
                 let ax = self.t.entity(get_ref(&e, p, 2)?)?;
                 let ap = need_part(&ax, "AXIS1_PLACEMENT")?;
                 let axis_origin = self.point(get_ref(&ax, ap, 1)?)?;
@@ -494,7 +512,7 @@ impl<'t, 'a> Builder<'t, 'a> {
                 }
             }
             b"SURFACE_OF_LINEAR_EXTRUSION" => {
-                let profile = self.curve(get_ref(&e, p, 1)?, depth + 1)?;
+                let profile = self.curve(get_ref(&e, p, 1)?, depth + 1, None)?;
                 let v = self.t.entity(get_ref(&e, p, 2)?)?;
                 let vp = need_part(&v, "VECTOR")?;
                 let dir = self.direction(get_ref(&v, vp, 1)?)?;
@@ -645,7 +663,13 @@ impl<'t, 'a> Builder<'t, 'a> {
         let end = self.vertex(get_ref(&e, p, 2)?)?;
         let cid = get_ref(&e, p, 3)?;
         let same_sense = get_bool(&e, p, 4, true)?;
-        let curve = match self.curve(cid, 0) {
+        let ends = self
+            .model
+            .vertices
+            .get(start as usize)
+            .zip(self.model.vertices.get(end as usize))
+            .map(|(a, b)| (a.point, b.point));
+        let curve = match self.curve(cid, 0, ends) {
             Ok(c) => c,
             Err(Error::LimitExceeded { limit, actual, max }) => {
                 return Err(Error::LimitExceeded { limit, actual, max });
@@ -1030,6 +1054,76 @@ impl<'t, 'a> Builder<'t, 'a> {
     }
 }
 
+fn local_uv(f: &Frame, p: Vec3) -> (f64, f64) {
+    let d = [p[0] - f.origin[0], p[1] - f.origin[1], p[2] - f.origin[2]];
+    (dot(d, f.x), dot(d, f.y))
+}
+
+fn at(f: &Frame, u: f64, v: f64) -> Vec3 {
+    [
+        f.origin[0] + u * f.x[0] + v * f.y[0],
+        f.origin[1] + u * f.x[1] + v * f.y[1],
+        f.origin[2] + u * f.x[2] + v * f.y[2],
+    ]
+}
+
+/// The arc of the hyperbola `C + a cosh t x + b sinh t y` between two of its points, as the
+/// exact rational quadratic B-spline (middle control point at the tangents' intersection,
+/// weight `cosh((t2 - t1) / 2)`), running in the direction of increasing `t`.
+fn hyperbola_arc(id: u64, f: &Frame, a: f64, b: f64, p: Vec3, q: Vec3) -> Result<Curve> {
+    if !(a.is_finite() && b.is_finite() && a > 0.0 && b > 0.0) {
+        return Err(err(id, "hyperbola with non-positive semi-axes"));
+    }
+    let t = |pt: Vec3| local_uv(f, pt).1 / b;
+    let (mut t1, mut t2) = (t(p).asinh(), t(q).asinh());
+    if t1 > t2 {
+        std::mem::swap(&mut t1, &mut t2);
+    }
+    let (tm, dt) = ((t1 + t2) / 2.0, (t2 - t1) / 2.0);
+    let w = dt.cosh();
+    if !w.is_finite() {
+        return Err(err(id, "hyperbola arc too long"));
+    }
+    let control = vec![
+        at(f, a * t1.cosh(), b * t1.sinh()),
+        at(f, a * tm.cosh() / w, b * tm.sinh() / w),
+        at(f, a * t2.cosh(), b * t2.sinh()),
+    ];
+    Ok(Curve::Bspline(BsplineCurve {
+        degree: 2,
+        knots: vec![0.0, 0.0, 0.0, 1.0, 1.0, 1.0],
+        control,
+        weights: Some(vec![1.0, w, 1.0]),
+    }))
+}
+
+/// The arc of the parabola `C + f t² x + 2 f t y` between two of its points, as the exact
+/// quadratic Bézier, running in the direction of increasing `t`.
+fn parabola_arc(id: u64, fr: &Frame, f: f64, p: Vec3, q: Vec3) -> Result<Curve> {
+    if !(f.is_finite() && f != 0.0) {
+        return Err(err(id, "parabola with zero focal distance"));
+    }
+    let t = |pt: Vec3| local_uv(fr, pt).1 / (2.0 * f);
+    let (mut t1, mut t2) = (t(p), t(q));
+    if t1 > t2 {
+        std::mem::swap(&mut t1, &mut t2);
+    }
+    let x = |t: f64| at(fr, f * t * t, 2.0 * f * t);
+    // Tangent intersection: X(t1) + (t2 - t1)/2 · X'(t1), X'(t) = 2 f t x + 2 f y.
+    let h = (t2 - t1) / 2.0;
+    let mid = at(
+        fr,
+        f * t1 * t1 + h * 2.0 * f * t1,
+        2.0 * f * t1 + h * 2.0 * f,
+    );
+    Ok(Curve::Bspline(BsplineCurve {
+        degree: 2,
+        knots: vec![0.0, 0.0, 0.0, 1.0, 1.0, 1.0],
+        control: vec![x(t1), mid, x(t2)],
+        weights: None,
+    }))
+}
+
 /// An `AXIS2_PLACEMENT_3D` / `AXIS2_PLACEMENT_2D` in its own context, lengths scaled to mm.
 pub fn local_frame(t: &Table<'_>, id: u64, length_mm: f64) -> Result<Frame> {
     let e = t.entity(id)?;
@@ -1068,4 +1162,55 @@ pub fn local_frame(t: &Table<'_>, id: u64, length_mm: f64) -> Result<Frame> {
         (None, r)
     };
     Ok(make_frame(origin, axis, refd))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn eval_quadratic(c: &Curve, s: f64) -> Vec3 {
+        let Curve::Bspline(b) = c else {
+            panic!("not a B-spline")
+        };
+        let w = b.weights.clone().unwrap_or(vec![1.0; 3]);
+        let basis = [(1.0 - s) * (1.0 - s), 2.0 * s * (1.0 - s), s * s];
+        let mut num = [0.0; 3];
+        let mut den = 0.0;
+        for i in 0..3 {
+            let k = basis[i] * w[i];
+            den += k;
+            for (n, c) in num.iter_mut().zip(b.control[i]) {
+                *n += k * c;
+            }
+        }
+        num.map(|n| n / den)
+    }
+
+    #[test]
+    fn conic_arcs_are_exact() {
+        let f = make_frame(
+            [1.0, 2.0, 3.0],
+            Some([0.0, 0.0, 1.0]),
+            Some([1.0, 0.0, 0.0]),
+        );
+        let (a, b) = (2.0, 3.0);
+        let p = at(&f, a * 0.3f64.cosh(), b * 0.3f64.sinh());
+        let q = at(&f, a * (-1.1f64).cosh(), b * (-1.1f64).sinh());
+        let c = hyperbola_arc(1, &f, a, b, p, q).unwrap();
+        for s in [0.0, 0.25, 0.5, 0.8, 1.0] {
+            let (u, v) = local_uv(&f, eval_quadratic(&c, s));
+            assert!(
+                ((u / a).powi(2) - (v / b).powi(2) - 1.0).abs() < 1e-12,
+                "s={s}"
+            );
+        }
+        let fd = 0.7;
+        let x = |t: f64| at(&f, fd * t * t, 2.0 * fd * t);
+        let c = parabola_arc(1, &f, fd, x(2.0), x(-0.5)).unwrap();
+        for s in [0.0, 0.3, 0.5, 1.0] {
+            let (u, v) = local_uv(&f, eval_quadratic(&c, s));
+            // On the parabola: u = v² / (4 f).
+            assert!((u - v * v / (4.0 * fd)).abs() < 1e-12, "s={s}");
+        }
+    }
 }
