@@ -639,3 +639,37 @@ fn mapped_items_surface_models_and_tessellation() {
     );
     assert_eq!(m.positions[7], [0.0, 1.0, 2.0]);
 }
+
+#[test]
+fn faceted_brep_with_poly_loops() {
+    // A tetrahedron as a FACETED_BREP: four POLY_LOOP faces (two as FACE_SURFACE on a plane,
+    // two as plain FACE), one closed shell, one solid; by hand.
+    let l = Limits::default();
+    let src = wrap(
+        "#1=CARTESIAN_POINT('',(0.,0.,0.));\n#2=CARTESIAN_POINT('',(1.,0.,0.));\n\
+         #3=CARTESIAN_POINT('',(0.,1.,0.));\n#4=CARTESIAN_POINT('',(0.,0.,1.));\n\
+         #10=POLY_LOOP('',(#1,#3,#2));\n#11=POLY_LOOP('',(#1,#2,#4));\n\
+         #12=POLY_LOOP('',(#1,#4,#3));\n#13=POLY_LOOP('',(#2,#3,#4));\n\
+         #20=FACE_OUTER_BOUND('',#10,.T.);\n#21=FACE_OUTER_BOUND('',#11,.T.);\n\
+         #22=FACE_OUTER_BOUND('',#12,.T.);\n#23=FACE_OUTER_BOUND('',#13,.T.);\n\
+         #30=DIRECTION('',(0.,0.,1.));\n#31=AXIS2_PLACEMENT_3D('',#1,#30,$);\n#32=PLANE('',#31);\n\
+         #40=FACE_SURFACE('',(#20),#32,.F.);\n#41=FACE_SURFACE('',(#21),#32,.T.);\n\
+         #42=FACE('',(#22));\n#43=FACE('',(#23));\n\
+         #50=CLOSED_SHELL('',(#40,#41,#42,#43));\n#51=FACETED_BREP('',#50);\n\
+         #52=REPRESENTATION_CONTEXT('','');\n\
+         #53=FACETED_BREP_SHAPE_REPRESENTATION('',(#51),#52);\n",
+    );
+    let d = step::read(src.as_bytes(), &l).unwrap();
+    assert_eq!(d.metadata.degraded, None);
+    let b = d.brep.unwrap();
+    assert_eq!((b.solids, b.shells, b.faces), (1, 1, 4));
+    assert_eq!(b.surface_types.get(&SurfaceKind::Plane), Some(&4));
+    let t = step::part21::scan(src.as_bytes(), &l).unwrap();
+    let m = step::read_brep(&t, &l).unwrap().model;
+    assert!(
+        m.faces
+            .iter()
+            .all(|f| matches!(&f.bounds[0].boundary, cadfeat::brep::Loop::Poly(p) if p.len() == 3))
+    );
+    assert!(!m.faces[0].same_sense);
+}

@@ -786,6 +786,29 @@ impl<'t, 'a> Builder<'t, 'a> {
             p
         } else if let Some(p) = e.part("FACE_SURFACE") {
             p
+        } else if let Some(p) = e.part("FACE") {
+            // A face without a surface (faceted B-Reps): planar when bounded by polygons.
+            let mut bounds = Vec::new();
+            for b in get_refs(&e, p, 1)? {
+                bounds.push(self.face_bound(b)?);
+            }
+            let poly =
+                !bounds.is_empty() && bounds.iter().all(|b| matches!(b.boundary, Loop::Poly(_)));
+            self.spend(1)?;
+            return Ok(self.push_face(
+                id,
+                Face {
+                    surface: Surface::Unknown,
+                    kind: if poly {
+                        SurfaceKind::Plane
+                    } else {
+                        SurfaceKind::Other
+                    },
+                    same_sense: !flip,
+                    bounds,
+                    triangles: None,
+                },
+            ));
         } else {
             return Err(err(id, format!("expected a face, found {}", e.type_name())));
         };
@@ -1047,7 +1070,11 @@ impl<'t, 'a> Builder<'t, 'a> {
             || e.is("ORIENTED_OPEN_SHELL")
         {
             self.shell(id, false)?;
-        } else if e.is("ADVANCED_FACE") || e.is("FACE_SURFACE") || self.is_tessellated_face(&e) {
+        } else if e.is("ADVANCED_FACE")
+            || e.is("FACE_SURFACE")
+            || e.is("FACE")
+            || self.is_tessellated_face(&e)
+        {
             self.face(id, false)?;
         }
         Ok(())
