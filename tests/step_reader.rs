@@ -673,3 +673,55 @@ fn faceted_brep_with_poly_loops() {
     );
     assert!(!m.faces[0].same_sense);
 }
+
+#[test]
+fn exploding_assembly_hits_a_limit_quickly() {
+    // Thirty levels, each placing the level below twice: 2^30 cubes. The reader must stop
+    // with a typed limit error instead of building them.
+    let mm = "#1=(LENGTH_UNIT()NAMED_UNIT(*)SI_UNIT(.MILLI.,.METRE.));\n";
+    let mut s = cube(mm);
+    s.push_str("#3000=CARTESIAN_POINT('',(0.,0.,0.));\n#3001=AXIS2_PLACEMENT_3D('',#3000,$,$);\n#3002=ITEM_DEFINED_TRANSFORMATION('','',#602,#3001);\n");
+    let mut below = 2002;
+    for k in 0..30 {
+        let rep = 4000 + k * 10;
+        s.push_str(&format!(
+            "#{rep}=SHAPE_REPRESENTATION('',(#3001),#2);\n\
+             #{}=(REPRESENTATION_RELATIONSHIP('','',#{below},#{rep})REPRESENTATION_RELATIONSHIP_WITH_TRANSFORMATION(#3002)SHAPE_REPRESENTATION_RELATIONSHIP());\n\
+             #{}=(REPRESENTATION_RELATIONSHIP('','',#{below},#{rep})REPRESENTATION_RELATIONSHIP_WITH_TRANSFORMATION(#3002)SHAPE_REPRESENTATION_RELATIONSHIP());\n",
+            rep + 1,
+            rep + 2
+        ));
+        below = rep;
+    }
+    let src = wrap(&s);
+    let t0 = Instant::now();
+    let r = step::read(src.as_bytes(), &Limits::default());
+    assert!(
+        matches!(r, Err(Error::LimitExceeded { .. })),
+        "{:?}",
+        r.map(|d| d.brep)
+    );
+    println!("stopped after {:?}: {}", t0.elapsed(), r.unwrap_err());
+}
+
+#[test]
+fn assembly_cycle_is_reported() {
+    // Root R places A; A places B; B places A again: a cycle → degraded with the reason.
+    let mm = "#1=(LENGTH_UNIT()NAMED_UNIT(*)SI_UNIT(.MILLI.,.METRE.));\n";
+    let mut s = cube(mm);
+    s.push_str(
+        "#3000=CARTESIAN_POINT('',(0.,0.,0.));\n#3001=AXIS2_PLACEMENT_3D('',#3000,$,$);\n\
+         #3002=ITEM_DEFINED_TRANSFORMATION('','',#3001,#3001);\n\
+         #4000=SHAPE_REPRESENTATION('R',(#3001),#2);\n\
+         #4001=SHAPE_REPRESENTATION('A',(#3001,#2001),#2);\n\
+         #4002=SHAPE_REPRESENTATION('B',(#3001),#2);\n\
+         #4010=(REPRESENTATION_RELATIONSHIP('','',#4001,#4000)REPRESENTATION_RELATIONSHIP_WITH_TRANSFORMATION(#3002)SHAPE_REPRESENTATION_RELATIONSHIP());\n\
+         #4011=(REPRESENTATION_RELATIONSHIP('','',#4002,#4001)REPRESENTATION_RELATIONSHIP_WITH_TRANSFORMATION(#3002)SHAPE_REPRESENTATION_RELATIONSHIP());\n\
+         #4012=(REPRESENTATION_RELATIONSHIP('','',#4001,#4002)REPRESENTATION_RELATIONSHIP_WITH_TRANSFORMATION(#3002)SHAPE_REPRESENTATION_RELATIONSHIP());\n",
+    );
+    let d = step::read(wrap(&s).as_bytes(), &Limits::default()).unwrap();
+    let reason = d.metadata.degraded.unwrap_or_default();
+    assert!(reason.contains("cycle"), "{reason}");
+    // The Part-21 layer still counts the solid.
+    assert_eq!(d.metadata.solids, Some(1));
+}

@@ -402,6 +402,78 @@ pub fn structure(t: &Table<'_>) -> Result<Structure> {
 }
 
 impl Structure {
+    /// The groups reachable from the roots, each once, components before their assemblies.
+    /// A cycle in the product structure is a malformed-input error.
+    pub fn post_order(&self) -> Result<Vec<usize>> {
+        let n = self.groups.len();
+        let mut state = vec![0u8; n]; // 0 unseen, 1 on the path, 2 done
+        let mut out = Vec::new();
+        for &r in &self.roots {
+            if state.get(r).copied() != Some(0) {
+                continue;
+            }
+            let mut stack: Vec<(usize, usize)> = vec![(r, 0)];
+            if let Some(s) = state.get_mut(r) {
+                *s = 1;
+            }
+            while let Some(top) = stack.last_mut() {
+                let (g, i) = *top;
+                match self.children.get(g).and_then(|c| c.get(i)) {
+                    Some(&(c, _)) => {
+                        top.1 += 1;
+                        match state.get(c).copied() {
+                            Some(0) => {
+                                if let Some(s) = state.get_mut(c) {
+                                    *s = 1;
+                                }
+                                stack.push((c, 0));
+                            }
+                            Some(1) => {
+                                return Err(Error::malformed(
+                                    crate::format::Format::Step,
+                                    crate::error::Location::Entity(
+                                        self.groups
+                                            .get(c)
+                                            .and_then(|g| g.reps.first().copied())
+                                            .unwrap_or(0),
+                                    ),
+                                    "the assembly structure has a cycle",
+                                ));
+                            }
+                            _ => {}
+                        }
+                    }
+                    None => {
+                        if let Some(s) = state.get_mut(g) {
+                            *s = 2;
+                        }
+                        out.push(g);
+                        stack.pop();
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The sum of `own[g]` over every placed instance (a part placed k times counts k times),
+    /// computed over the structure without expanding it. `order` is [`Structure::post_order`].
+    pub fn placed_sum(&self, order: &[usize], own: &[u64]) -> u64 {
+        let mut sum = vec![0u64; self.groups.len()];
+        for &g in order {
+            let mut v = own.get(g).copied().unwrap_or(0);
+            for &(c, _) in self.children.get(g).map_or(&[][..], |c| c.as_slice()) {
+                v = v.saturating_add(sum.get(c).copied().unwrap_or(0));
+            }
+            if let Some(s) = sum.get_mut(g) {
+                *s = v;
+            }
+        }
+        self.roots.iter().fold(0u64, |a, &r| {
+            a.saturating_add(sum.get(r).copied().unwrap_or(0))
+        })
+    }
+
     /// Visits every placed part instance, roots first, depth-first, without storing them. The
     /// number of instances is bounded by `limits.max_expanded_entities`; nesting deeper than
     /// [`MAX_DEPTH`] is an error. Returns the number of instances visited.

@@ -118,26 +118,61 @@ fn degrade(mut doc: CadDocument, t: &Table<'_>, reason: String) -> CadDocument {
 /// The B-Rep layer: product structure, then every placed instance.
 pub fn read_brep(t: &Table<'_>, limits: &Limits) -> Result<BrepRead> {
     let s = assembly::structure(t)?;
-    let mut b = topology::Builder::new(t, limits);
-    for w in &s.warnings {
-        b.warn(w.clone());
-    }
+    let mut warnings: Vec<String> = s.warnings.clone();
+    let mut suppressed = 0u64;
     let mut unit = None;
     let mut roots_with_geometry = 0usize;
     let mut current_root_counted = false;
-    let instances = s.walk(limits, |inst, is_root| {
-        let Some(g) = s.groups.get(inst.group) else {
-            return Ok(());
-        };
-        if is_root {
-            current_root_counted = false;
-        }
-        b.begin_instance(inst.xf, g.units)?;
-        let before = b.model.faces.len() + b.model.shells.len();
+    // Each part group is converted once, in its own mm coordinates (a prototype); every
+    // placement then appends a moved copy. The placed totals are computed over the structure
+    // and checked against the limits before anything is copied, so an assembly that
+    // multiplies parts beyond them fails at once.
+    let order = s.post_order()?;
+    let mut protos: Vec<Option<BrepModel>> = vec![None; s.groups.len()];
+    let mut own = vec![0u64; s.groups.len()];
+    let mut work: u64 = 0;
+    for &gi in &order {
+        let Some(g) = s.groups.get(gi) else { continue };
+        let mut b = topology::Builder::new(t, limits);
+        b.begin_instance(crate::brep::Transform::IDENTITY, g.units)?;
         for &item in &g.items {
             b.item(item)?;
         }
-        if b.model.faces.len() + b.model.shells.len() > before {
+        work = work.saturating_add(b.work);
+        limits.check(crate::error::LimitKind::Work, work)?;
+        for w in b.warnings {
+            if warnings.len() < topology::MAX_WARNINGS {
+                warnings.push(w);
+            } else {
+                suppressed += 1;
+            }
+        }
+        suppressed += b.suppressed;
+        if let Some(o) = own.get_mut(gi) {
+            *o = topology::entity_total(&b.model);
+        }
+        if let Some(p) = protos.get_mut(gi) {
+            *p = Some(b.model);
+        }
+    }
+    limits.check(
+        crate::error::LimitKind::ExpandedEntities,
+        s.placed_sum(&order, &vec![1; s.groups.len()]),
+    )?;
+    let total = s.placed_sum(&order, &own);
+    limits.check(crate::error::LimitKind::Entities, total)?;
+    limits.check(crate::error::LimitKind::Work, work.saturating_add(total))?;
+    let mut model = BrepModel::default();
+    let instances = s.walk(limits, |inst, is_root| {
+        if is_root {
+            current_root_counted = false;
+        }
+        let (Some(g), Some(Some(proto))) = (s.groups.get(inst.group), protos.get(inst.group))
+        else {
+            return Ok(());
+        };
+        if !proto.faces.is_empty() || !proto.shells.is_empty() {
+            topology::append_placed(&mut model, proto, &inst.xf);
             if unit.is_none() && g.units.declared {
                 unit = Some(g.units.length_unit());
             }
@@ -148,25 +183,23 @@ pub fn read_brep(t: &Table<'_>, limits: &Limits) -> Result<BrepRead> {
         }
         Ok(())
     })?;
-    let mut warnings = b.warnings;
-    if b.suppressed > 0 {
-        warnings.push(format!("{} more warnings suppressed", b.suppressed));
+    if suppressed > 0 {
+        warnings.push(format!("{suppressed} more warnings suppressed"));
     }
-    if b.model.faces.is_empty() && b.model.shells.is_empty() {
+    if model.faces.is_empty() && model.shells.is_empty() {
         return Err(Error::Unsupported {
             format: Format::Step,
             message: "no B-Rep or tessellated shape found in the shape representations".into(),
         });
     }
     Ok(BrepRead {
-        model: b.model,
+        model,
         unit,
         roots: roots_with_geometry,
         instances,
         warnings,
     })
 }
-
 /// The length unit of the first representation context that declares one.
 fn first_unit(t: &Table<'_>) -> Option<LengthUnit> {
     let mut names = Vec::new();

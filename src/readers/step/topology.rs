@@ -1081,6 +1081,161 @@ impl<'t, 'a> Builder<'t, 'a> {
     }
 }
 
+fn xf_dir(xf: &Transform, v: Vec3) -> Vec3 {
+    norm(xf.vector(v)).unwrap_or(v)
+}
+
+fn xf_frame(xf: &Transform, f: &Frame) -> Frame {
+    Frame {
+        origin: xf.point(f.origin),
+        x: xf_dir(xf, f.x),
+        y: xf_dir(xf, f.y),
+        z: xf_dir(xf, f.z),
+    }
+}
+
+/// A curve moved by the rigid transform `xf`.
+pub fn transform_curve(c: &Curve, xf: &Transform) -> Curve {
+    match c {
+        Curve::Line { origin, dir } => Curve::Line {
+            origin: xf.point(*origin),
+            dir: xf_dir(xf, *dir),
+        },
+        Curve::Circle { frame, radius } => Curve::Circle {
+            frame: xf_frame(xf, frame),
+            radius: *radius,
+        },
+        Curve::Ellipse { frame, a, b } => Curve::Ellipse {
+            frame: xf_frame(xf, frame),
+            a: *a,
+            b: *b,
+        },
+        Curve::Bspline(b) => Curve::Bspline(BsplineCurve {
+            control: b.control.iter().map(|p| xf.point(*p)).collect(),
+            ..b.clone()
+        }),
+        Curve::Polyline(p) => Curve::Polyline(p.iter().map(|p| xf.point(*p)).collect()),
+        Curve::Unknown => Curve::Unknown,
+    }
+}
+
+/// A surface moved by the rigid transform `xf` (nesting is bounded when the surface is read).
+pub fn transform_surface(s: &Surface, xf: &Transform) -> Surface {
+    match s {
+        Surface::Plane(f) => Surface::Plane(xf_frame(xf, f)),
+        Surface::Cylinder { frame, radius } => Surface::Cylinder {
+            frame: xf_frame(xf, frame),
+            radius: *radius,
+        },
+        Surface::Cone {
+            frame,
+            radius,
+            semi_angle,
+        } => Surface::Cone {
+            frame: xf_frame(xf, frame),
+            radius: *radius,
+            semi_angle: *semi_angle,
+        },
+        Surface::Sphere { frame, radius } => Surface::Sphere {
+            frame: xf_frame(xf, frame),
+            radius: *radius,
+        },
+        Surface::Torus {
+            frame,
+            major,
+            minor,
+        } => Surface::Torus {
+            frame: xf_frame(xf, frame),
+            major: *major,
+            minor: *minor,
+        },
+        Surface::Bspline(b) => Surface::Bspline(BsplineSurface {
+            control: b.control.iter().map(|p| xf.point(*p)).collect(),
+            ..b.clone()
+        }),
+        Surface::Revolution {
+            profile,
+            axis_origin,
+            axis_dir,
+        } => Surface::Revolution {
+            profile: Box::new(transform_curve(profile, xf)),
+            axis_origin: xf.point(*axis_origin),
+            axis_dir: xf_dir(xf, *axis_dir),
+        },
+        Surface::Extrusion { profile, dir } => Surface::Extrusion {
+            profile: Box::new(transform_curve(profile, xf)),
+            dir: xf_dir(xf, *dir),
+        },
+        Surface::Offset { base, distance } => Surface::Offset {
+            base: Box::new(transform_surface(base, xf)),
+            distance: *distance,
+        },
+        Surface::Unknown => Surface::Unknown,
+    }
+}
+
+/// Number of topological entities (vertices, edges, faces, shells, solids) in `m`.
+pub fn entity_total(m: &BrepModel) -> u64 {
+    (m.vertices.len() + m.edges.len() + m.faces.len() + m.shells.len() + m.solids.len()) as u64
+}
+
+/// Appends a copy of `part` (a part's model in its own mm coordinates) placed by `xf`.
+pub fn append_placed(model: &mut BrepModel, part: &BrepModel, xf: &Transform) {
+    let (v0, e0, f0, s0) = (
+        model.vertices.len() as u32,
+        model.edges.len() as u32,
+        model.faces.len() as u32,
+        model.shells.len() as u32,
+    );
+    model.vertices.extend(part.vertices.iter().map(|v| Vertex {
+        point: xf.point(v.point),
+    }));
+    model.edges.extend(part.edges.iter().map(|e| Edge {
+        start: e.start + v0,
+        end: e.end + v0,
+        curve: transform_curve(&e.curve, xf),
+        same_sense: e.same_sense,
+    }));
+    model.faces.extend(part.faces.iter().map(|f| {
+        Face {
+            surface: transform_surface(&f.surface, xf),
+            kind: f.kind,
+            same_sense: f.same_sense,
+            bounds: f
+                .bounds
+                .iter()
+                .map(|b| FaceBound {
+                    boundary: match &b.boundary {
+                        Loop::Edges(es) => Loop::Edges(
+                            es.iter()
+                                .map(|o| OrientedEdge {
+                                    edge: o.edge + e0,
+                                    forward: o.forward,
+                                })
+                                .collect(),
+                        ),
+                        Loop::Vertex(v) => Loop::Vertex(v + v0),
+                        Loop::Poly(p) => Loop::Poly(p.iter().map(|p| xf.point(*p)).collect()),
+                    },
+                    outer: b.outer,
+                    orientation: b.orientation,
+                })
+                .collect(),
+            triangles: f.triangles.as_ref().map(|m| Mesh {
+                positions: m.positions.iter().map(|p| xf.point(*p)).collect(),
+                triangles: m.triangles.clone(),
+            }),
+        }
+    }));
+    model.shells.extend(part.shells.iter().map(|s| Shell {
+        faces: s.faces.iter().map(|f| f + f0).collect(),
+        closed: s.closed,
+    }));
+    model.solids.extend(part.solids.iter().map(|s| Solid {
+        shells: s.shells.iter().map(|x| x + s0).collect(),
+    }));
+}
+
 fn local_uv(f: &Frame, p: Vec3) -> (f64, f64) {
     let d = [p[0] - f.origin[0], p[1] - f.origin[1], p[2] - f.origin[2]];
     (dot(d, f.x), dot(d, f.y))
