@@ -15,9 +15,12 @@
 //!   exporter wrote the two the other way round, they are swapped (OpenCascade does the same).
 //! * A `MAPPED_ITEM` inside a shape representation places its `REPRESENTATION_MAP`'s
 //!   representation by `mapping_target ∘ mapping_origin⁻¹`.
-//! * Roots are the groups that are nobody's component. Every root is instantiated with the
+//! * Roots are the groups that are nobody's component and — when the file has a product
+//!   structure — hold the shape of a `PRODUCT_DEFINITION` (not of a shape aspect): this matches
+//!   the roots OpenCascade transfers on every corpus file. Every root is placed with the
 //!   identity, then each component with the composed transform, depth-first with an explicit
-//!   stack, at most [`MAX_DEPTH`] levels deep (a cycle stops there with an error).
+//!   stack ([`Structure::walk`]). A cycle is an error ([`Structure::post_order`]); placed totals
+//!   are computed without expanding ([`Structure::placed_sum`]).
 
 use std::collections::{HashMap, HashSet};
 

@@ -6,10 +6,12 @@
 //!    and entity count bounded by [`Limits`]) that yields the header ([`header`]), every
 //!    instance's type name (→ `metadata.raw_counts`) and lazily parsed parameters.
 //! 2. **B-Rep** ([`assembly`], [`topology`], [`units`]): the product structure gives the
-//!    root shape representations and the placement of every part instance; each instance's
-//!    solids, shells, faces, edges and vertices are converted — with exact geometry, in
-//!    millimetres, placed — into a [`crate::brep::BrepModel`], which [`crate::brep::analyze`]
-//!    measures and tessellates.
+//!    root shape representations and the placement of every part instance. Each part's solids,
+//!    shells, faces, edges and vertices are converted once — exact geometry, in millimetres —
+//!    and copied into a [`crate::brep::BrepModel`] once per placement, moved by the composed
+//!    transform from the root. The placed totals are computed on the structure and checked
+//!    against [`Limits`] (`max_entities`, `max_expanded_entities`, `max_work`) before any copy.
+//!    [`crate::brep::analyze`] then measures and tessellates the model.
 //!
 //! When layer 2 fails (unsupported structure, broken references), the document is still
 //! produced from layer 1 with `metadata.degraded = Some(reason)`: header, unit, raw counts and

@@ -1,10 +1,11 @@
 //! STEP topology and geometry → [`crate::brep::BrepModel`].
 //!
-//! A [`Builder`] instantiates one representation (one part placement) at a time: every length
-//! is multiplied by the context's unit and mapped through the placement, so the model is in
-//! millimetres with the assembly already placed. Within one instance each STEP face, edge,
-//! vertex, shell and solid is created once (a face shared by two shells counts once); the same
-//! part placed twice gives two copies, as OpenCascade's `MapShapes` with locations counts.
+//! A [`Builder`] converts one part (one group of shape representations) at a time: every
+//! length is multiplied by the context's unit (and mapped through an optional placement), so
+//! the part is in millimetres. Within one part each STEP face, edge, vertex, shell and solid is
+//! created once (a face shared by two shells counts once). [`append_placed`] then copies the
+//! part into the document's model once per placement, moved by its transform: the same part
+//! placed twice gives two copies, as OpenCascade's `MapShapes` with locations counts.
 //!
 //! Counts are those of the file's topology. OpenCascade's counts (REFERENCE.tsv) agree on
 //! solids, shells and faces, but often show more edges and vertices: its shape healing adds a
