@@ -956,6 +956,16 @@ mod tests {
         assert!(t.entity(3).unwrap().is("X"));
         assert_eq!(decode_string(b"a''b"), "a'b");
         assert_eq!(decode_string(b"\\X2\\041F0440\\X0\\"), "Пр");
+        // Raw Latin-1 bytes (not UTF-8) inside a string: scanned as bytes, decoded as ISO 8859-1.
+        assert_eq!(decode_string(b"caf\xe9"), "café");
+        assert_eq!(decode_string(b"\\X\\E9t\\S\\i"), "été");
+        let latin = [
+            HEAD.as_bytes(),
+            b"#1=A('caf\xe9');\nENDSEC;\nEND-ISO-10303-21;\n",
+        ]
+        .concat();
+        let t = scan(&latin, &Limits::default()).unwrap();
+        assert_eq!(t.entity(1).unwrap().params()[0], Value::Str(b"caf\xe9"));
     }
 
     #[test]
