@@ -172,10 +172,23 @@ pub fn structure(t: &Table<'_>) -> Result<Structure> {
     let mut rep_items = Vec::with_capacity(rep_ids.len());
     let mut rep_units = Vec::with_capacity(rep_ids.len());
     for &id in &rep_ids {
-        let e = t.entity(id)?;
-        let (items, ctx) = rep_parts(&e)?;
-        let units = match ctx {
-            Some(c) => context_units(t, c)?,
+        // A broken representation is left empty with a warning rather than failing the file;
+        // if it held the geometry, the B-Rep ends up empty and the reader degrades.
+        let (items, ctx) = match t.entity(id).and_then(|e| rep_parts(&e)) {
+            Ok(x) => x,
+            Err(e) => {
+                warnings.push(format!("representation #{id} skipped: {e}"));
+                (Vec::new(), None)
+            }
+        };
+        let units = match ctx.map(|c| context_units(t, c)) {
+            Some(Ok(u)) => u,
+            Some(Err(e)) => {
+                warnings.push(format!(
+                    "representation #{id}: units not read ({e}); mm assumed"
+                ));
+                Units::default()
+            }
             None => Units::default(),
         };
         rep_items.push(items);

@@ -120,8 +120,13 @@ fn degrade(mut doc: CadDocument, t: &Table<'_>, reason: String) -> CadDocument {
 /// The B-Rep layer: product structure, then every placed instance.
 pub fn read_brep(t: &Table<'_>, limits: &Limits) -> Result<BrepRead> {
     let s = assembly::structure(t)?;
-    let mut warnings: Vec<String> = s.warnings.clone();
-    let mut suppressed = 0u64;
+    let mut warnings: Vec<String> = s
+        .warnings
+        .iter()
+        .take(topology::MAX_WARNINGS)
+        .cloned()
+        .collect();
+    let mut suppressed = s.warnings.len().saturating_sub(topology::MAX_WARNINGS) as u64;
     let mut unit = None;
     let mut roots_with_geometry = 0usize;
     let mut current_root_counted = false;
