@@ -37,12 +37,21 @@ fn config(url: &str) -> RedisConfig {
     c
 }
 
+/// Generous timeouts for tests that count exact errors (a loaded CI machine must not turn a
+/// healthy command into a timeout).
+fn config_healthy(url: &str) -> RedisConfig {
+    let mut c = config(url);
+    c.connect_timeout = Duration::from_secs(2);
+    c.command_timeout = Duration::from_secs(2);
+    c
+}
+
 fn tiered(redis: Arc<RedisCache>) -> TieredCache {
     TieredCache::new(
         Arc::new(MemoryCache::new(1024, 0)),
         Some(redis),
         TieredConfig {
-            l2_timeout: Duration::from_millis(400),
+            l2_timeout: Duration::from_secs(3),
             l2_ttl: None,
         },
     )
@@ -75,7 +84,7 @@ async fn until_healthy(r: &RedisCache) {
 #[tokio::test]
 async fn round_trip_prefix_ttl_delete_and_mget() {
     let server = RedisServer::start();
-    let mut c = config(&server.url());
+    let mut c = config_healthy(&server.url());
     c.key_prefix = "ns1:".into();
     let r = RedisCache::new(c).unwrap();
     assert_eq!(r.get("k1").await.unwrap(), None);
@@ -113,7 +122,7 @@ async fn database_and_acl_user_from_the_url() {
         "OK"
     );
     let url = format!("redis://cadfeat:s3cret@127.0.0.1:{}/3", server.port);
-    let r = RedisCache::new(config(&url)).unwrap();
+    let r = RedisCache::new(config_healthy(&url)).unwrap();
     r.set("k", &vec4(1.0), None).await.unwrap();
     assert_eq!(server.cli(&["-n", "3", "exists", "k"]), "1");
     assert_eq!(server.cli(&["-n", "0", "exists", "k"]), "0");
@@ -125,7 +134,7 @@ async fn database_and_acl_user_from_the_url() {
 #[tokio::test]
 async fn garbage_under_a_key_is_a_counted_miss_and_is_overwritten() {
     let server = RedisServer::start();
-    let redis = Arc::new(RedisCache::new(config(&server.url())).unwrap());
+    let redis = Arc::new(RedisCache::new(config_healthy(&server.url())).unwrap());
     let cache = tiered(redis.clone());
     let n = AtomicUsize::new(0);
     let mut good = encode_vector(&vec4(1.0)).unwrap();
@@ -289,7 +298,7 @@ async fn wrong_password_degrades_and_right_password_works() {
     );
 
     let right = format!("redis://:right@127.0.0.1:{}", server.port);
-    let ok = RedisCache::new(config(&right)).unwrap();
+    let ok = RedisCache::new(config_healthy(&right)).unwrap();
     ok.set("k", &vec4(2.0), None).await.unwrap();
     assert_eq!(ok.get("k").await.unwrap(), Some(vec4(2.0)));
     assert_eq!(ok.stats().errors, 0);
@@ -298,7 +307,7 @@ async fn wrong_password_degrades_and_right_password_works() {
 #[tokio::test]
 async fn full_server_with_noeviction_still_serves_reads() {
     let server = RedisServer::start_with(&["--maxmemory-policy", "noeviction"]);
-    let redis = Arc::new(RedisCache::new(config(&server.url())).unwrap());
+    let redis = Arc::new(RedisCache::new(config_healthy(&server.url())).unwrap());
     let cache = tiered(redis.clone());
     let n = AtomicUsize::new(0);
     assert_eq!(resolve(&cache, "old", 1.0, &n).await, CacheSource::Miss);
@@ -326,7 +335,7 @@ async fn full_server_with_noeviction_still_serves_reads() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn single_flight_across_l2() {
     let server = RedisServer::start();
-    let redis = Arc::new(RedisCache::new(config(&server.url())).unwrap());
+    let redis = Arc::new(RedisCache::new(config_healthy(&server.url())).unwrap());
     let cache = Arc::new(tiered(redis.clone()));
     let n = Arc::new(AtomicUsize::new(0));
     let mut tasks = Vec::new();

@@ -103,6 +103,8 @@ async fn l1_then_l2_then_compute_and_fills() {
     assert_eq!(n.load(Ordering::SeqCst), 1);
     let st = cache.stats();
     assert_eq!((st.l1_hits, st.l2_hits, st.computations), (1, 1, 1));
+    // Each request counted once in L1 (two misses, one hit) plus the direct lookup above.
+    assert_eq!((st.l1.hits, st.l1.misses), (2, 2));
 }
 
 #[tokio::test]

@@ -240,27 +240,53 @@ impl MemoryCache {
     /// The vector under `key`, moving it to most-recently-used. Counts a hit or a miss (and an
     /// expiration when the entry had expired).
     pub fn lookup(&self, key: &str) -> Option<FeatureVector> {
+        self.lookup_counted(key, true)
+    }
+
+    /// Like [`MemoryCache::lookup`] without counting a hit or miss (the tiered cache's
+    /// second look after waiting for single-flight, so that one request counts once).
+    pub(crate) fn lookup_uncounted(&self, key: &str) -> Option<FeatureVector> {
+        self.lookup_counted(key, false)
+    }
+
+    fn lookup_counted(&self, key: &str, count: bool) -> Option<FeatureVector> {
         let mut g = self.lock();
         let inner = &mut *g;
-        let expired = match inner.map.peek(key) {
-            None => {
-                drop(g);
-                bump(&self.stats.misses);
-                return None;
+        let global_ttl = inner.ttl_seconds;
+        // One hash lookup on the hit path: `get` promotes, and an expired entry is popped
+        // right after (its promotion does not matter).
+        let (found, expired) = match inner.map.get(key) {
+            None => (None, false),
+            Some(e) => {
+                let ttl = match e.ttl {
+                    Some(t) => Some(t),
+                    None if global_ttl > 0 => Some(Duration::from_secs(global_ttl)),
+                    None => None,
+                };
+                let expired =
+                    ttl.is_some_and(|ttl| self.clock.monotonic().saturating_sub(e.stored_at) > ttl);
+                if expired {
+                    (None, true)
+                } else {
+                    (Some(e.vector.clone()), false)
+                }
             }
-            Some(e) => inner.has_ttl(e) && inner.is_expired(e, self.clock.monotonic()),
         };
         if expired {
             inner.map.pop(key);
-            drop(g);
-            bump(&self.stats.expirations);
-            bump(&self.stats.misses);
-            return None;
         }
-        let v = inner.map.get(key).map(|e| e.vector.clone());
         drop(g);
-        bump(&self.stats.hits);
-        v
+        if expired {
+            bump(&self.stats.expirations);
+        }
+        if count {
+            bump(if found.is_some() {
+                &self.stats.hits
+            } else {
+                &self.stats.misses
+            });
+        }
+        found
     }
 
     /// Stores `vector` under `key` with the cache's TTL.

@@ -30,6 +30,31 @@
 //! **The cache is an accelerator, never a point of failure.** Backends report failures as
 //! [`CacheError`]; [`TieredCache`] turns every L2 failure into a miss, counts it in the
 //! statistics, and computes the vector.
+//!
+//! # Wiring it up
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use cadfeat::cache::{CacheBackend, CachedExtractor, MemoryCache, TieredCache, TieredConfig};
+//! use cadfeat::{FeatureExtractor, FeatureVersion, Limits};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let l1 = Arc::new(MemoryCache::new(4096, 0)); // --l1-capacity
+//! let mut l2: Option<Arc<dyn CacheBackend>> = None;
+//! #[cfg(feature = "redis")]
+//! if let Some(config) = cadfeat::cache::RedisConfig::from_env() {
+//!     // --redis URL or CADFEAT_REDIS_URL; fails only on an invalid URL.
+//!     l2 = Some(Arc::new(cadfeat::cache::RedisCache::new(config)?));
+//! }
+//! let cache = Arc::new(TieredCache::new(l1, l2, TieredConfig::default()));
+//! let extractor =
+//!     CachedExtractor::new(FeatureExtractor::new(FeatureVersion::V4), Limits::default(), cache);
+//! let rt = tokio::runtime::Runtime::new()?; // multi-threaded, with the time driver
+//! let r = rt.block_on(extractor.extract_path("part.step"))?;
+//! println!("{} {:?}", r.source.as_str(), r.vector.values); // "miss" | "l1" | "l2"
+//! # Ok(())
+//! # }
+//! ```
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -51,17 +76,17 @@ pub mod tuning;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use codec::{CodecError, decode_vector, encode_vector};
-pub use extract::{CachedExtraction, CachedExtractor};
+pub use extract::{CachedExtraction, CachedExtractor, ExtractFn};
 pub use key::{CACHE_FORMAT_VERSION, KeyBuilder, sha256_hex};
 pub use memory::{
-    ApplyOutcome, ApplySnapshot, MemoryCache, PrewarmReport, ROLLBACK_WINDOW, RollbackOutcome,
-    SettingsUpdate,
+    ApplyOutcome, ApplySnapshot, CacheSettings, MemoryCache, PrewarmReport, ROLLBACK_WINDOW,
+    RollbackOutcome, SettingsUpdate,
 };
 #[cfg(feature = "cluster")]
 pub use redis::RedisClusterCache;
 #[cfg(feature = "redis")]
 pub use redis::{BreakerState, RedisCache, RedisConfig};
-pub use tiered::{CacheSource, TieredCache, TieredConfig, TieredStats};
+pub use tiered::{CacheSource, Resolved, TieredCache, TieredConfig, TieredStats};
 pub use tuning::{
     CacheTuning, MetricsSummary, TuningAdvice, TuningError, recommend_from_hit_rate,
     recommend_from_stats,

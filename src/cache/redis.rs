@@ -67,6 +67,9 @@ pub struct RedisConfig {
     pub breaker_cooldown: Duration,
     /// Upper bound of the doubling cooldown. Default 30 s.
     pub breaker_max_cooldown: Duration,
+    /// PEM root certificate(s) to trust for `rediss://` instead of the system and webpki roots
+    /// (a private CA). Needs the `tls` feature; without it, `Some` is a configuration error.
+    pub tls_root_cert_pem: Option<Vec<u8>>,
 }
 
 impl RedisConfig {
@@ -81,6 +84,7 @@ impl RedisConfig {
             breaker_threshold: 3,
             breaker_cooldown: Duration::from_secs(1),
             breaker_max_cooldown: Duration::from_secs(30),
+            tls_root_cert_pem: None,
         }
     }
 
@@ -484,6 +488,17 @@ impl<C: Connector> Core<C> {
     }
 }
 
+/// With the `tls` feature: makes ring the process-wide rustls crypto provider unless the
+/// application installed one already (redis-rs needs one for `rediss://`).
+fn install_tls_provider() {
+    #[cfg(feature = "tls")]
+    {
+        if rustls::crypto::CryptoProvider::get_default().is_none() {
+            let _ = rustls::crypto::ring::default_provider().install_default();
+        }
+    }
+}
+
 /// A Redis L2 cache on one server (see the module docs). Cheap to share in an `Arc`.
 pub struct RedisCache {
     core: Arc<Core<SingleConnector>>,
@@ -518,8 +533,25 @@ impl RedisCache {
     /// first operations fail fast and open the breaker). Fails only on an invalid URL
     /// (including `rediss://` without the `tls` feature).
     pub fn new(config: RedisConfig) -> Result<Self, CacheError> {
-        let client = redis::Client::open(config.url.as_str())
-            .map_err(|e| CacheError::Config(format!("{}: {e}", redact(&config.url))))?;
+        install_tls_provider();
+        let client = match &config.tls_root_cert_pem {
+            None => redis::Client::open(config.url.as_str()),
+            #[cfg(feature = "tls")]
+            Some(pem) => redis::Client::build_with_tls(
+                config.url.as_str(),
+                redis::TlsCertificates {
+                    client_tls: None,
+                    root_cert: Some(pem.clone()),
+                },
+            ),
+            #[cfg(not(feature = "tls"))]
+            Some(_) => {
+                return Err(CacheError::Config(
+                    "tls_root_cert_pem needs cadfeat's `tls` feature".into(),
+                ));
+            }
+        }
+        .map_err(|e| CacheError::Config(format!("{}: {e}", redact(&config.url))))?;
         let mc = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(config.connect_timeout))
             .set_response_timeout(Some(config.command_timeout))
@@ -613,6 +645,7 @@ mod cluster {
         /// A cluster cache for `config` (`url` = comma-separated seed nodes). Does not
         /// connect; fails only on invalid URLs.
         pub fn new(config: RedisConfig) -> Result<Self, CacheError> {
+            install_tls_provider();
             let nodes: Vec<String> = config
                 .url
                 .split(',')
@@ -620,10 +653,25 @@ mod cluster {
                 .filter(|s| !s.is_empty())
                 .map(str::to_owned)
                 .collect();
-            let client = ClusterClient::builder(nodes)
+            let builder = ClusterClient::builder(nodes)
                 .connection_timeout(config.connect_timeout)
                 .response_timeout(config.command_timeout)
-                .retries(1)
+                .retries(1);
+            let builder = match &config.tls_root_cert_pem {
+                None => builder,
+                #[cfg(feature = "tls")]
+                Some(pem) => builder.certs(redis::TlsCertificates {
+                    client_tls: None,
+                    root_cert: Some(pem.clone()),
+                }),
+                #[cfg(not(feature = "tls"))]
+                Some(_) => {
+                    return Err(CacheError::Config(
+                        "tls_root_cert_pem needs cadfeat's `tls` feature".into(),
+                    ));
+                }
+            };
+            let client = builder
                 .build()
                 .map_err(|e| CacheError::Config(format!("{}: {e}", redact(&config.url))))?;
             Ok(RedisClusterCache {

@@ -343,8 +343,13 @@ impl TieredCache {
         let (source_slot, extra_slot) = (&mut source, &mut extra);
         let result = cell
             .get_or_try_init(move || async move {
-                // Someone may have finished this key between our L1 miss and now.
-                if let Some(v) = self.l1_lookup(key, version) {
+                // Someone may have finished this key between our L1 miss and now (not
+                // counted again in L1's hits/misses: this request was counted once above).
+                if let Some(v) = self
+                    .l1
+                    .lookup_uncounted(key)
+                    .filter(|v| v.version == version)
+                {
                     bump(&self.counters.l1_hits);
                     *source_slot = Some(CacheSource::L1);
                     return Ok(v);
