@@ -29,6 +29,8 @@ pub mod features;
 pub mod format;
 pub mod geometry;
 pub mod limits;
+#[cfg(feature = "metrics")]
+pub mod metrics;
 pub mod readers;
 
 use std::path::Path;
