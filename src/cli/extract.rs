@@ -24,10 +24,21 @@ pub struct ExtractArgs {
     /// Largest file accepted, in bytes.
     #[arg(long = "max-bytes")]
     pub max_bytes: Option<u64>,
+    /// After the run, write the metrics (Prometheus text format) to this file.
+    #[cfg(feature = "metrics")]
+    #[arg(long = "metrics-out", value_name = "FILE")]
+    pub metrics_out: Option<PathBuf>,
     /// Files (or, with --recursive, directories).
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
 }
+
+/// The metrics of a run, when `--metrics-out` asks for them.
+#[cfg(feature = "metrics")]
+pub type RunMetrics = cadfeat::metrics::Metrics;
+/// The metrics of a run (none without the `metrics` feature).
+#[cfg(not(feature = "metrics"))]
+pub type RunMetrics = ();
 
 /// The outcome of one file.
 pub struct FileResult {
@@ -39,11 +50,30 @@ pub struct FileResult {
     pub seconds: f64,
 }
 
-/// Reads and extracts one file.
-pub fn extract_file(path: &Path, extractor: &FeatureExtractor, limits: &Limits) -> FileResult {
+/// Reads and extracts one file, recording in `metrics` when given.
+pub fn extract_file(
+    path: &Path,
+    extractor: &FeatureExtractor,
+    limits: &Limits,
+    metrics: Option<&RunMetrics>,
+) -> FileResult {
     let start = Instant::now();
     let mut format = None;
     let outcome = (|| {
+        #[cfg(feature = "metrics")]
+        if let Some(m) = metrics {
+            let bytes = cadfeat::read_file_bytes(path, limits).inspect_err(|e| {
+                m.record_rejection(e);
+            })?;
+            let ext = path.extension().and_then(|e| e.to_str());
+            let f = m.detect(&bytes, ext)?;
+            format = Some(f);
+            let doc = m.parse(&bytes, f, limits)?;
+            let vector = m.extract(extractor, &doc);
+            return Ok((doc, vector));
+        }
+        #[cfg(not(feature = "metrics"))]
+        let _ = metrics;
         let bytes = cadfeat::read_file_bytes(path, limits)?;
         let ext = path.extension().and_then(|e| e.to_str());
         let f = cadfeat::format::detect(&bytes, ext)?;
@@ -52,6 +82,10 @@ pub fn extract_file(path: &Path, extractor: &FeatureExtractor, limits: &Limits) 
         let vector = extractor.extract(&doc);
         Ok((doc, vector))
     })();
+    #[cfg(feature = "metrics")]
+    if let Some(m) = metrics {
+        m.record_request(outcome.is_ok());
+    }
     FileResult {
         format,
         outcome,
@@ -70,8 +104,15 @@ pub fn run(args: &ExtractArgs) -> ExitCode {
     let mut progress = Progress::new(files.len());
     let mut failed = 0usize;
     let stdout = std::io::stdout();
+    #[cfg(feature = "metrics")]
+    let metrics = args
+        .metrics_out
+        .as_ref()
+        .map(|_| cadfeat::metrics::Metrics::new());
+    #[cfg(not(feature = "metrics"))]
+    let metrics: Option<RunMetrics> = None;
     for path in &files {
-        let result = extract_file(path, &extractor, &limits);
+        let result = extract_file(path, &extractor, &limits, metrics.as_ref());
         if result.outcome.is_err() {
             failed += 1;
         }
@@ -82,6 +123,13 @@ pub fn run(args: &ExtractArgs) -> ExitCode {
             return ExitCode::from(if failed > 0 { 1 } else { 0 });
         }
         progress.tick(&path.display().to_string());
+    }
+    #[cfg(feature = "metrics")]
+    if let (Some(file), Some(m)) = (&args.metrics_out, &metrics)
+        && let Err(e) = std::fs::write(file, m.render())
+    {
+        eprintln!("cadfeat: cannot write metrics to {}: {e}", file.display());
+        return ExitCode::from(1);
     }
     if failed > 0 {
         eprintln!("cadfeat: {failed} of {} file(s) failed", files.len());
