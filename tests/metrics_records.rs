@@ -189,3 +189,33 @@ fn rejections_by_reason() {
         None
     );
 }
+
+#[test]
+fn a_step_file_read_in_part_is_counted_as_degraded_not_rejected() {
+    let m = Metrics::new();
+    // A shell referring to a face that does not exist: the B-Rep layer fails and the reader
+    // returns the Part-21 layer with `metadata.degraded` set (see tests/step_reader.rs).
+    let step = "ISO-10303-21;\nHEADER;\nFILE_DESCRIPTION((''),'2;1');\nFILE_SCHEMA(('AUTOMOTIVE_DESIGN'));\nENDSEC;\nDATA;\n#1=CLOSED_SHELL('',(#99));\n#3=MANIFOLD_SOLID_BREP('',#1);\n#4=SHAPE_REPRESENTATION('',(#3),#5);\n#5=REPRESENTATION_CONTEXT('','');\nENDSEC;\nEND-ISO-10303-21;\n";
+    let doc = m
+        .read(step.as_bytes(), Some("step"), &Limits::default())
+        .unwrap();
+    assert!(doc.metadata.degraded.is_some());
+    let t = m.render();
+    assert_eq!(
+        sample(&t, "cadfeat_degraded_reads_total{format=\"step\"}"),
+        1.0
+    );
+    assert_eq!(
+        sample(&t, "parse_stage_latency_seconds_count{format=\"step\"}"),
+        1.0
+    );
+    for reason in cadfeat::metrics::REJECTION_REASONS {
+        assert_eq!(
+            sample(
+                &t,
+                &format!("analysis_rejections_total{{reason=\"{reason}\"}}")
+            ),
+            0.0
+        );
+    }
+}
