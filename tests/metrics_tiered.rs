@@ -497,3 +497,86 @@ fn two_registries_never_share_a_counter() {
     // v1–v3 vectors have no surface-count / entropy slots: the v4 histograms stay empty.
     assert_eq!(pa["v4_surface_count_count"], 0.0);
 }
+
+/// An L2 that stores encoded bytes, like Redis, and counts values that do not decode.
+#[derive(Debug, Default)]
+struct BytesL2 {
+    map: std::sync::Mutex<BTreeMap<String, Vec<u8>>>,
+    corrupt: std::sync::atomic::AtomicU64,
+}
+
+#[async_trait]
+impl CacheBackend for BytesL2 {
+    async fn get(&self, key: &str) -> Result<Option<FeatureVector>, CacheError> {
+        let bytes = self.map.lock().unwrap().get(key).cloned();
+        Ok(bytes.and_then(|b| match cadfeat::cache::decode_vector(&b) {
+            Ok(v) => Some(v),
+            Err(_) => {
+                self.corrupt
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                None
+            }
+        }))
+    }
+    async fn set(
+        &self,
+        key: &str,
+        value: &FeatureVector,
+        _ttl: Option<Duration>,
+    ) -> Result<(), CacheError> {
+        let b =
+            cadfeat::cache::encode_vector(value).map_err(|e| CacheError::Backend(e.to_string()))?;
+        self.map.lock().unwrap().insert(key.to_owned(), b);
+        Ok(())
+    }
+    async fn delete(&self, key: &str) -> Result<bool, CacheError> {
+        Ok(self.map.lock().unwrap().remove(key).is_some())
+    }
+    fn stats(&self) -> CacheStats {
+        CacheStats {
+            corrupt: self.corrupt.load(std::sync::atomic::Ordering::Relaxed),
+            ..CacheStats::default()
+        }
+    }
+    fn name(&self) -> &'static str {
+        "bytes"
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn corrupt_l2_values_are_exposed_once_per_backend() {
+    let l2 = Arc::new(BytesL2::default());
+    let (metrics, ex) = setup(8, Some(l2.clone()));
+    // Watched twice, and a second cache over the same L2: the backend still counts once.
+    metrics.watch_cache(ex.cache());
+    metrics.watch_cache(ex.cache());
+    let other = Arc::new(TieredCache::new(
+        Arc::new(MemoryCache::new(8, 0)),
+        Some(l2.clone() as Arc<dyn CacheBackend>),
+        TieredConfig::default(),
+    ));
+    metrics.watch_cache(&other);
+    let bytes = data("obj/negative_indices.obj");
+    l2.map
+        .lock()
+        .unwrap()
+        .insert(ex.key_for(&bytes), b"not a cadfeat value".to_vec());
+    let before = parse(&metrics.render());
+    assert_eq!(
+        before["cadfeat_cache_corrupt_values_total{tier=\"l2\"}"],
+        0.0
+    );
+    let r = ex.extract_bytes(bytes.clone(), Some("obj")).await.unwrap();
+    assert_eq!(r.source.as_str(), "miss");
+    let after = parse(&metrics.render());
+    let d = delta(&before, &after);
+    assert_eq!(d["cadfeat_cache_corrupt_values_total{tier=\"l2\"}"], 1.0);
+    assert_eq!(d["feature_cache_miss_total{tier=\"l2\"}"], 1.0);
+    assert!(!d.contains_key("cadfeat_cache_corrupt_values_total{tier=\"l1\"}"));
+    // The recomputed vector overwrote the corrupt value: the next cold L1 finds it in L2.
+    ex.cache().l1().clear();
+    let r = ex.extract_bytes(bytes, Some("obj")).await.unwrap();
+    assert_eq!(r.source.as_str(), "l2");
+    let d = delta(&after, &parse(&metrics.render()));
+    assert!(!d.contains_key("cadfeat_cache_corrupt_values_total{tier=\"l2\"}"));
+}

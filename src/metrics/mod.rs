@@ -62,6 +62,7 @@
 //! and cadfeat's own signals: `cadfeat_cache_l2_errors_total{operation,kind}` (kind `timeout`
 //! for timeouts), `cadfeat_cache_wrong_version_total{tier}`,
 //! `cadfeat_cache_singleflight_waits_total`, `cadfeat_cache_computations_total{status}`,
+//! `cadfeat_cache_corrupt_values_total{tier}` (for caches passed to [`Metrics::watch_cache`]),
 //! `cadfeat_limit_exceeded_total{limit}`, `cadfeat_degraded_reads_total{format}`.
 //!
 //! # The original's defects, not copied
@@ -97,8 +98,18 @@ use crate::format::Format;
 use crate::limits::Limits;
 
 #[cfg(feature = "cache")]
+use prometheus_client::collector::Collector;
+#[cfg(feature = "cache")]
+use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric};
+#[cfg(feature = "cache")]
+use prometheus_client::metrics::MetricType;
+#[cfg(feature = "cache")]
+use prometheus_client::metrics::counter::ConstCounter;
+
+#[cfg(feature = "cache")]
 use crate::cache::{
-    CacheError, CacheObserver, CacheTuning, L2Op, PrewarmReport, Tier, TuningAdvice, TuningError,
+    CacheError, CacheObserver, CacheTuning, L2Op, PrewarmReport, Tier, TieredCache, TuningAdvice,
+    TuningError,
 };
 
 /// `Content-Type` of [`Metrics::render`] (Prometheus text format 0.0.4).
@@ -152,6 +163,7 @@ pub const METRIC_NAMES: &[&str] = &[
     "cadfeat_cache_wrong_version_total",
     "cadfeat_cache_singleflight_waits_total",
     "cadfeat_cache_computations_total",
+    "cadfeat_cache_corrupt_values_total",
     "cadfeat_limit_exceeded_total",
     "cadfeat_degraded_reads_total",
 ];
@@ -311,6 +323,8 @@ pub struct Metrics {
     migrate: Family<StatusLabel, Counter>,
     migrate_delta: Histogram,
     dimension_rejections: Family<ReasonLabel, Counter>,
+    #[cfg(feature = "cache")]
+    watched: Arc<WatchedCaches>,
     /// Index of `surface_count` and `shape_entropy` in a v4/v5 vector.
     surface_slot: Option<usize>,
     entropy_slot: Option<usize>,
@@ -541,6 +555,13 @@ impl Metrics {
             let _ = dimension_rejections.get_or_create(&ReasonLabel { reason });
         }
 
+        #[cfg(feature = "cache")]
+        let watched = {
+            let w = Arc::new(WatchedCaches::default());
+            registry.register_collector(Box::new(w.clone()));
+            w
+        };
+
         let slots = crate::features::slots(FeatureVersion::V4);
         let pos = |name: &str| slots.iter().position(|s| s.name == name);
         Metrics {
@@ -568,6 +589,8 @@ impl Metrics {
             migrate,
             migrate_delta,
             dimension_rejections,
+            #[cfg(feature = "cache")]
+            watched,
             surface_slot: pos("surface_count"),
             entropy_slot: pos("shape_entropy"),
         }
@@ -842,11 +865,76 @@ impl Metrics {
         self.tuning_ttl.set(i64::try_from(ttl).unwrap_or(i64::MAX));
     }
 
+    /// Exposes, on every render, the corrupt values (undecodable, truncated, foreign data)
+    /// that `cache`'s backends counted, in `cadfeat_cache_corrupt_values_total{tier}`. The
+    /// backends count these themselves (a corrupt value reaches the tiered cache as a plain
+    /// miss), so they are read from [`crate::cache::CacheStats::corrupt`] at render time;
+    /// each backend is counted once even when several watched caches share it. The cache is
+    /// held weakly: dropping it stops the watching.
+    pub fn watch_cache(&self, cache: &Arc<TieredCache>) {
+        let mut list = self
+            .watched
+            .caches
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        list.retain(|w| w.strong_count() > 0);
+        if !list
+            .iter()
+            .any(|w| std::ptr::eq(w.as_ptr(), Arc::as_ptr(cache)))
+        {
+            list.push(Arc::downgrade(cache));
+        }
+    }
+
     /// Counts a prewarm (`MemoryCache::prewarm`) in `feature_cache_prewarm_total{result="ok"}`.
     pub fn record_prewarm(&self, _report: &PrewarmReport) {
         self.prewarm
             .get_or_create(&ResultLabel { result: "ok" })
             .inc();
+    }
+}
+
+/// The caches whose backend counters [`Metrics::watch_cache`] exposes.
+#[cfg(feature = "cache")]
+#[derive(Debug, Default)]
+struct WatchedCaches {
+    caches: std::sync::Mutex<Vec<std::sync::Weak<TieredCache>>>,
+}
+
+#[cfg(feature = "cache")]
+impl Collector for WatchedCaches {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> std::fmt::Result {
+        let caches: Vec<Arc<TieredCache>> = {
+            let list = self.caches.lock().unwrap_or_else(|p| p.into_inner());
+            list.iter().filter_map(|w| w.upgrade()).collect()
+        };
+        // One count per backend object, however many caches share it.
+        let mut seen: Vec<*const ()> = Vec::new();
+        let (mut l1, mut l2) = (0u64, 0u64);
+        for c in &caches {
+            let p = Arc::as_ptr(c.l1()).cast::<()>();
+            if !seen.contains(&p) {
+                seen.push(p);
+                l1 = l1.saturating_add(c.l1().stats().corrupt);
+            }
+            if let Some(b) = c.l2() {
+                let p = Arc::as_ptr(b).cast::<()>();
+                if !seen.contains(&p) {
+                    seen.push(p);
+                    l2 = l2.saturating_add(b.stats().corrupt);
+                }
+            }
+        }
+        let mut family = encoder.encode_descriptor(
+            "cadfeat_cache_corrupt_values",
+            "Cached values that did not decode as a cadfeat vector (treated as misses), per tier",
+            None,
+            MetricType::Counter,
+        )?;
+        for (tier, n) in [("l1", l1), ("l2", l2)] {
+            ConstCounter::new(n).encode(family.encode_family(&TierLabel { tier })?)?;
+        }
+        Ok(())
     }
 }
 
