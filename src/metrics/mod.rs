@@ -86,8 +86,11 @@ use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
-use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
+
+pub mod histogram;
+
+pub use histogram::AtomicHistogram;
 
 use crate::document::CadDocument;
 use crate::error::{Error, LimitKind, Result};
@@ -272,16 +275,16 @@ struct L2ErrorLabel {
     kind: &'static str,
 }
 
-type HistFamily<L> = Family<L, Histogram, fn() -> Histogram>;
+type HistFamily<L> = Family<L, AtomicHistogram, fn() -> AtomicHistogram>;
 
-fn extraction_hist() -> Histogram {
-    Histogram::new(EXTRACTION_LATENCY_BUCKETS)
+fn extraction_hist() -> AtomicHistogram {
+    AtomicHistogram::new(&EXTRACTION_LATENCY_BUCKETS)
 }
-fn parse_hist() -> Histogram {
-    Histogram::new(PARSE_LATENCY_BUCKETS)
+fn parse_hist() -> AtomicHistogram {
+    AtomicHistogram::new(&PARSE_LATENCY_BUCKETS)
 }
-fn lookup_hist() -> Histogram {
-    Histogram::new(CACHE_LOOKUP_BUCKETS)
+fn lookup_hist() -> AtomicHistogram {
+    AtomicHistogram::new(&CACHE_LOOKUP_BUCKETS)
 }
 
 /// Pre-resolved handles of one `tier` (no label hashing on the hot path).
@@ -290,7 +293,7 @@ fn lookup_hist() -> Histogram {
 struct TierHandles {
     hits: Counter,
     misses: Counter,
-    lookup_seconds: Histogram,
+    lookup_seconds: AtomicHistogram,
     wrong_version: Counter,
 }
 
@@ -300,10 +303,10 @@ struct TierHandles {
 #[cfg_attr(not(feature = "cache"), allow(dead_code))]
 pub struct Metrics {
     registry: Registry,
-    extraction: [Histogram; 5],
-    surface_count: Histogram,
-    shape_entropy: Histogram,
-    parse: [Histogram; 7],
+    extraction: [AtomicHistogram; 5],
+    surface_count: AtomicHistogram,
+    shape_entropy: AtomicHistogram,
+    parse: [AtomicHistogram; 7],
     requests_ok: Counter,
     requests_err: Counter,
     rejections: Family<ReasonLabel, Counter>,
@@ -321,7 +324,7 @@ pub struct Metrics {
     tuning_capacity: Gauge,
     tuning_ttl: Gauge<i64>,
     migrate: Family<StatusLabel, Counter>,
-    migrate_delta: Histogram,
+    migrate_delta: AtomicHistogram,
     dimension_rejections: Family<ReasonLabel, Counter>,
     #[cfg(feature = "cache")]
     watched: Arc<WatchedCaches>,
@@ -355,13 +358,13 @@ impl Metrics {
             })
         });
 
-        let surface_count = Histogram::new(SURFACE_COUNT_BUCKETS);
+        let surface_count = AtomicHistogram::new(&SURFACE_COUNT_BUCKETS);
         registry.register(
             "v4_surface_count",
             "Surface count slot of extracted v4/v5 vectors",
             surface_count.clone(),
         );
-        let shape_entropy = Histogram::new(SHAPE_ENTROPY_BUCKETS);
+        let shape_entropy = AtomicHistogram::new(&SHAPE_ENTROPY_BUCKETS);
         registry.register(
             "v4_shape_entropy",
             "Shape entropy slot of extracted v4/v5 vectors",
@@ -536,7 +539,7 @@ impl Metrics {
         for s in MigrateStatus::ALL {
             let _ = migrate.get_or_create(&StatusLabel { status: s.as_str() });
         }
-        let migrate_delta = Histogram::new(MIGRATE_DELTA_BUCKETS);
+        let migrate_delta = AtomicHistogram::new(&MIGRATE_DELTA_BUCKETS);
         registry.register(
             "vector_migrate_dimension_delta",
             "Length after minus length before, per migrated vector (dry runs included)",
