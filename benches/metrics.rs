@@ -60,6 +60,14 @@ fn bench(c: &mut Criterion) {
         });
         g.finish();
     }
+    // What the recorded path adds, piece by piece.
+    c.bench_function("parts/instant_pair", |b| {
+        b.iter(|| black_box(std::time::Instant::now()).elapsed())
+    });
+    let h = cadfeat::metrics::AtomicHistogram::new(&cadfeat::metrics::EXTRACTION_LATENCY_BUCKETS);
+    c.bench_function("parts/histogram_observe", |b| {
+        b.iter(|| h.observe(black_box(3e-7)))
+    });
     c.bench_function("metrics_render", |b| b.iter(|| black_box(metrics.render())));
 }
 

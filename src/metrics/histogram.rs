@@ -4,11 +4,12 @@
 //! extraction path (a v4 vector from a parsed document takes well under a microsecond) three
 //! locked observations were most of the metrics overhead, so cadfeat's histograms are a
 //! bucket array of atomic counters plus an atomic `f64` sum: an observation is a bucket search
-//! over ≤ 13 bounds, two relaxed increments and one compare-and-swap. The exposition is the
+//! over ≤ 13 bounds, one relaxed increment and one compare-and-swap (`_count` is the sum of
+//! the buckets, computed when encoding, so it always matches them). The exposition is the
 //! library's own histogram encoding (`_bucket{le=…}` cumulative, `_sum`, `_count`).
 //!
 //! A scrape that runs concurrently with observations may see a bucket incremented before the
-//! matching `_count` (each value is read atomically, not the set as a whole); Prometheus'
+//! matching `_sum` (each value is read atomically, not the set as a whole); Prometheus'
 //! `histogram_quantile` and `rate` tolerate that.
 
 use std::sync::Arc;
@@ -30,7 +31,6 @@ struct Inner {
     /// One count per bound, then the `+Inf` bucket.
     counts: Box<[AtomicU64]>,
     sum_bits: AtomicU64,
-    count: AtomicU64,
 }
 
 impl AtomicHistogram {
@@ -46,7 +46,6 @@ impl AtomicHistogram {
                 bounds: b.into_boxed_slice(),
                 counts,
                 sum_bits: AtomicU64::new(0f64.to_bits()),
-                count: AtomicU64::new(0),
             }),
         }
     }
@@ -63,7 +62,6 @@ impl AtomicHistogram {
         if let Some(c) = i.counts.get(at) {
             c.fetch_add(1, Ordering::Relaxed);
         }
-        i.count.fetch_add(1, Ordering::Relaxed);
         let _ = i
             .sum_bits
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |bits| {
@@ -71,9 +69,13 @@ impl AtomicHistogram {
             });
     }
 
-    /// Observations so far.
+    /// Observations so far (the sum of the bucket counts: no separate counter to update).
     pub fn count(&self) -> u64 {
-        self.inner.count.load(Ordering::Relaxed)
+        self.inner
+            .counts
+            .iter()
+            .map(|c| c.load(Ordering::Relaxed))
+            .fold(0u64, u64::wrapping_add)
     }
 
     /// Sum of the observed values.
@@ -96,7 +98,8 @@ impl EncodeMetric for AtomicHistogram {
             .chain(std::iter::once(f64::INFINITY))
             .zip(i.counts.iter().map(|c| c.load(Ordering::Relaxed)))
             .collect();
-        encoder.encode_histogram::<NoLabelSet>(self.sum(), self.count(), &buckets, None)
+        let count = buckets.iter().fold(0u64, |n, (_, c)| n.wrapping_add(*c));
+        encoder.encode_histogram::<NoLabelSet>(self.sum(), count, &buckets, None)
     }
 
     fn metric_type(&self) -> MetricType {
