@@ -7,6 +7,10 @@
 //! The documents are the DXF-like document of `benches/extract.rs` (12 kinds, 8 layers) and the
 //! B-Rep-less STL `tests/data/stl/sphere_with_hole_ascii.stl` as read by cadfeat.
 //!
+//! * `metrics_read_extract_v4/*`: detect + parse + v4 extraction of a real file (a cache miss),
+//!   plain vs. through `Metrics::read` + `Metrics::extract` (parse timed too).
+//! * `parts/*`: what recording adds, piece by piece (a pair of clock reads; one observation).
+//!
 //! Also `metrics_render`: rendering the exposition text of a registry with every series.
 //!
 //! Run: `cargo bench --bench metrics -- --warm-up-time 1 --measurement-time 3`
@@ -60,6 +64,33 @@ fn bench(c: &mut Criterion) {
         });
         g.finish();
     }
+    // The whole miss path (detect + parse + extract) of a real file, where metrics also time
+    // the parse: the per-file overhead relative to what a cache miss costs.
+    let dxf = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/dxf/cadman_sdi_no_handles.dxf"
+    );
+    let limits = Limits::default();
+    for (name, path) in [("stl_sphere", stl), ("dxf_cadman", dxf)] {
+        let Ok(bytes) = std::fs::read(path) else {
+            continue;
+        };
+        let mut g = c.benchmark_group(format!("metrics_read_extract_v4/{name}"));
+        g.bench_function("plain", |b| {
+            b.iter(|| {
+                let doc = cadfeat::read_bytes(black_box(&bytes), None, &limits).unwrap();
+                v4.extract(&doc)
+            })
+        });
+        g.bench_function("recorded", |b| {
+            b.iter(|| {
+                let doc = metrics.read(black_box(&bytes), None, &limits).unwrap();
+                metrics.extract(&v4, &doc)
+            })
+        });
+        g.finish();
+    }
+
     // What the recorded path adds, piece by piece.
     c.bench_function("parts/instant_pair", |b| {
         b.iter(|| black_box(std::time::Instant::now()).elapsed())
