@@ -62,3 +62,43 @@ fn metrics_out_counts_each_file_once() {
     assert_eq!(sample(&text, "feature_cache_hits_total{tier=\"l1\"}"), 0.0);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn metrics_out_with_the_l1_cache_counts_the_repeat_as_one_l1_hit() {
+    let dir = std::env::temp_dir().join(format!("cadfeat-metrics-cli-l1-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join("metrics.prom");
+    let stl = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/stl/sphere_with_hole_ascii.stl"
+    );
+    let run = Command::new(env!("CARGO_BIN_EXE_cadfeat"))
+        .args(["extract", "--l1-capacity", "4", "--metrics-out"])
+        .arg(&out)
+        .args([stl, stl])
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{run:?}");
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(sample(&text, "feature_cache_miss_total{tier=\"l1\"}"), 1.0);
+    assert_eq!(sample(&text, "feature_cache_hits_total{tier=\"l1\"}"), 1.0);
+    // No L2 configured: L2 is never asked.
+    assert_eq!(sample(&text, "feature_cache_miss_total{tier=\"l2\"}"), 0.0);
+    assert_eq!(
+        sample(
+            &text,
+            "feature_extraction_latency_seconds_count{version=\"v4\"}"
+        ),
+        1.0
+    );
+    assert_eq!(
+        sample(&text, "parse_stage_latency_seconds_count{format=\"stl\"}"),
+        1.0
+    );
+    assert_eq!(
+        sample(&text, "analysis_requests_total{status=\"success\"}"),
+        2.0
+    );
+    assert_eq!(sample(&text, "feature_cache_size{tier=\"l1\"}"), 1.0);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -91,8 +91,9 @@ pub fn read(bytes: &[u8], limits: &Limits) -> Result<CadDocument> {
                 doc.metadata.warnings.push(w);
             }
             doc.bbox = analysis.bbox;
+            // `metadata.facets` stays unset: the replaced service's STEP documents carry only
+            // `solids`, and v3's facets slots must not depend on the tessellation density.
             if !analysis.mesh.is_empty() {
-                doc.metadata.facets = Some(analysis.mesh.triangle_count() as u64);
                 doc.mesh = Some(analysis.mesh);
             }
             doc.brep = Some(analysis.summary);
