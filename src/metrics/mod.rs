@@ -65,6 +65,15 @@
 //! `cadfeat_cache_corrupt_values_total{tier}` (for caches passed to [`Metrics::watch_cache`]),
 //! `cadfeat_limit_exceeded_total{limit}`, `cadfeat_degraded_reads_total{format}`.
 //!
+//! # Cost
+//!
+//! Recording an extraction costs two clock reads and three lock-free histogram observations
+//! ([`AtomicHistogram`]); a cache lookup one clock pair, one observation and one counter. On
+//! the 2-core KVM this was measured on, that is about 100–120 ns per extraction (a clock pair
+//! alone measured 72–119 ns under load), i.e. 20 % of a 580 ns v4 extraction from an already
+//! parsed document, and about 7 % of a whole 10 µs read + extract of a small DXF: see
+//! `benches/metrics.rs`. Without a [`Metrics`] nothing is timed or counted.
+//!
 //! # The original's defects, not copied
 //!
 //! * **Double counting.** The original incremented the hit/miss counters in the cache *and*
@@ -988,6 +997,3 @@ impl CacheObserver for Metrics {
             .inc();
     }
 }
-
-/// A shareable handle, for APIs that take `Arc<dyn CacheObserver>`.
-pub type SharedMetrics = Arc<Metrics>;
