@@ -113,6 +113,11 @@ typedef enum cadfeat_status {
 typedef struct cadfeat_extractor cadfeat_extractor;
 
 /**
+ * Status of one vector in a migration (`vector_migrate_total{status}`, spec §7.2).
+ */
+typedef struct MigrateStatus MigrateStatus;
+
+/**
  * Resource limits (the fields of the Rust `Limits`). `cadfeat_config_init` fills in the
  * defaults: 512 MiB, 20 M entities, 10 M triangles, 30 M vertices, block depth 16,
  * nesting 64, 10 M expanded entities, 50 M work units.
@@ -437,11 +442,12 @@ enum cadfeat_status cadfeat_extractor_cache_stats(const struct cadfeat_extractor
                                                   struct cadfeat_cache_stats *out);
 
 /**
- * Renders the metrics of `extractor` in the Prometheus text format into a new string
- * (`*out`, freed with `cadfeat_string_free`; NULL on failure).
- *
- * Returns `CADFEAT_STATUS_UNSUPPORTED` in this build: the library does not collect metrics
- * yet.
+ * Renders the metrics of `extractor` in the Prometheus text format (0.0.4) into a new string
+ * (`*out`, freed with `cadfeat_string_free`; NULL on failure). Each extractor handle owns its
+ * own registry: extraction latency per feature version, parse latency per format, requests,
+ * rejections by reason, and, with a cache, hits / misses / evictions / lookup latency per tier
+ * and Redis errors. Returns `CADFEAT_STATUS_UNSUPPORTED` when libcadfeat was built without the
+ * `metrics` feature.
  *
  * # Safety
  * `extractor` is NULL or a live handle; `out` is NULL or writable.

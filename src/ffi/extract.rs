@@ -101,6 +101,9 @@ pub struct CadfeatConfig {
 pub struct CadfeatExtractor {
     extractor: FeatureExtractor,
     limits: Limits,
+    /// This handle's own registry (never a global), rendered by `cadfeat_metrics_text`.
+    #[cfg(feature = "metrics")]
+    metrics: std::sync::Arc<crate::metrics::Metrics>,
     #[cfg(feature = "cache")]
     cache: Option<cached::CacheParts>,
 }
@@ -241,6 +244,8 @@ impl CadfeatExtractor {
                 "cache_ttl_seconds and redis_prefix need a cache (cache_capacity > 0 or redis_url)",
             ));
         }
+        #[cfg(feature = "metrics")]
+        let metrics = std::sync::Arc::new(crate::metrics::Metrics::new());
         #[cfg(feature = "cache")]
         let cache = if wants_cache {
             Some(cached::CacheParts::new(
@@ -250,6 +255,8 @@ impl CadfeatExtractor {
                 c.cache_ttl_seconds,
                 redis_url,
                 redis_prefix,
+                #[cfg(feature = "metrics")]
+                &metrics,
             )?)
         } else {
             None
@@ -265,9 +272,33 @@ impl CadfeatExtractor {
         Ok(CadfeatExtractor {
             extractor: FeatureExtractor::new(version),
             limits,
+            #[cfg(feature = "metrics")]
+            metrics,
             #[cfg(feature = "cache")]
             cache,
         })
+    }
+
+    /// Reads and extracts without a cache, recording metrics when they are compiled in.
+    fn read_and_extract(
+        &self,
+        bytes: &[u8],
+        hint: Option<&str>,
+    ) -> FfiResult<(CadDocument, FeatureVector)> {
+        #[cfg(feature = "metrics")]
+        {
+            let doc = self.metrics.read(bytes, hint, &self.limits);
+            self.metrics.record_request(doc.is_ok());
+            let doc = doc?;
+            let fv = self.metrics.extract(&self.extractor, &doc);
+            Ok((doc, fv))
+        }
+        #[cfg(not(feature = "metrics"))]
+        {
+            let doc = crate::read_bytes(bytes, hint, &self.limits)?;
+            let fv = self.extractor.extract(&doc);
+            Ok((doc, fv))
+        }
     }
 
     /// Extraction of a file: through the cache when there is one, else exactly
@@ -280,8 +311,10 @@ impl CadfeatExtractor {
             let hint = p.extension().and_then(|e| e.to_str());
             return self.extract_bytes(&bytes, hint);
         }
-        let doc = crate::read_file(path, &self.limits)?;
-        let fv = self.extractor.extract(&doc);
+        let p = std::path::Path::new(path);
+        let bytes = crate::read_file_bytes(p, &self.limits)?;
+        let hint = p.extension().and_then(|e| e.to_str());
+        let (doc, fv) = self.read_and_extract(&bytes, hint)?;
         make_result(Some(&doc), doc.format, fv, 0)
     }
 
@@ -298,8 +331,7 @@ impl CadfeatExtractor {
             let (fv, doc, source) = cache.extract(bytes, hint)?;
             return make_result(doc.as_ref(), format, fv, source);
         }
-        let doc = crate::read_bytes(bytes, hint, &self.limits)?;
-        let fv = self.extractor.extract(&doc);
+        let (doc, fv) = self.read_and_extract(bytes, hint)?;
         make_result(Some(&doc), doc.format, fv, 0)
     }
 }
@@ -336,6 +368,7 @@ mod cached {
             ttl_seconds: u64,
             redis_url: Option<&str>,
             redis_prefix: Option<&str>,
+            #[cfg(feature = "metrics")] metrics: &Arc<crate::metrics::Metrics>,
         ) -> FfiResult<Self> {
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(1)
@@ -360,9 +393,16 @@ mod cached {
                 l2_ttl: ttl,
                 ..TieredConfig::default()
             };
-            let tiered = Arc::new(TieredCache::new(l1, l2, config));
+            let tiered = TieredCache::new(l1, l2, config);
+            #[cfg(feature = "metrics")]
+            let tiered = tiered.with_observer(metrics.clone());
+            let tiered = Arc::new(tiered);
+            #[cfg(feature = "metrics")]
+            metrics.watch_cache(&tiered);
             let cached =
                 CachedExtractor::new(FeatureExtractor::new(version), limits.clone(), tiered);
+            #[cfg(feature = "metrics")]
+            let cached = cached.with_metrics(metrics.clone());
             Ok(CacheParts { cached, runtime })
         }
 
@@ -660,11 +700,12 @@ pub unsafe extern "C" fn cadfeat_extractor_cache_stats(
     })
 }
 
-/// Renders the metrics of `extractor` in the Prometheus text format into a new string
-/// (`*out`, freed with `cadfeat_string_free`; NULL on failure).
-///
-/// Returns `CADFEAT_STATUS_UNSUPPORTED` in this build: the library does not collect metrics
-/// yet.
+/// Renders the metrics of `extractor` in the Prometheus text format (0.0.4) into a new string
+/// (`*out`, freed with `cadfeat_string_free`; NULL on failure). Each extractor handle owns its
+/// own registry: extraction latency per feature version, parse latency per format, requests,
+/// rejections by reason, and, with a cache, hits / misses / evictions / lookup latency per tier
+/// and Redis errors. Returns `CADFEAT_STATUS_UNSUPPORTED` when libcadfeat was built without the
+/// `metrics` feature.
 ///
 /// # Safety
 /// `extractor` is NULL or a live handle; `out` is NULL or writable.
@@ -678,16 +719,24 @@ pub unsafe extern "C" fn cadfeat_metrics_text(
         let out = unsafe { out_arg(out, "out") }?;
         *out = std::ptr::null_mut();
         // SAFETY: caller contract.
-        let _ex = unsafe { extractor_arg(extractor) }?;
-        Err(FfiError::new(
-            CadfeatStatus::Unsupported,
-            "metrics are not available in this build of the C API",
-        ))
+        let ex = unsafe { extractor_arg(extractor) }?;
+        #[cfg(feature = "metrics")]
+        {
+            *out = owned_cstring(&ex.metrics.render());
+            Ok(())
+        }
+        #[cfg(not(feature = "metrics"))]
+        {
+            let _ = ex;
+            Err(FfiError::new(
+                CadfeatStatus::Unsupported,
+                "metrics are not available: libcadfeat was built without the `metrics` feature",
+            ))
+        }
     })
 }
 
 /// Turns a Rust string into a C string owned by the caller (freed with `cadfeat_string_free`).
-#[allow(dead_code)] // used by cadfeat_metrics_text once metrics are available
 pub(crate) fn owned_cstring(s: &str) -> *mut c_char {
     CString::new(s.replace('\0', "\\0"))
         .unwrap_or_default()

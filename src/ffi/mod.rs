@@ -48,8 +48,8 @@
 //! from the `cadfeat::cache` tiers (memory, then Redis) and reports where a vector came from in
 //! `cadfeat_result.cache_source`; `cadfeat_extractor_cache_stats` gives its counters. Such an
 //! extractor owns a small Tokio runtime (one worker thread plus blocking threads for parsing),
-//! created with it and shut down by `cadfeat_extractor_free`. `cadfeat_metrics_text` returns
-//! `CADFEAT_STATUS_UNSUPPORTED` until the library collects metrics.
+//! created with it and shut down by `cadfeat_extractor_free`. `cadfeat_metrics_text` renders
+//! the handle's own Prometheus registry.
 //!
 //! # Thread safety
 //!
