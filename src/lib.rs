@@ -16,6 +16,8 @@
 //! * [`brep`]: the B-Rep model that STEP and IGES are read into, and its tessellation.
 //! * [`geometry`]: mesh geometry (area, volume, inertia, topology, shape distribution).
 //! * [`features`]: versioned feature vectors, slot manifests and migration between versions.
+//! * [`index`]: vector indexes (in memory with a local file, Redis) with cosine top-k and
+//!   migration of stored vectors; `pipeline` (feature `pipeline`): async extract-and-index.
 //! * [`error`]: the one [`Error`] enum.
 
 #![deny(missing_docs)]
@@ -28,7 +30,10 @@ pub mod error;
 pub mod features;
 pub mod format;
 pub mod geometry;
+pub mod index;
 pub mod limits;
+#[cfg(feature = "pipeline")]
+pub mod pipeline;
 pub mod readers;
 
 use std::path::Path;
