@@ -382,7 +382,11 @@ impl VectorIndex for MemoryIndex {
                 0.0
             } else {
                 let s = dot(query, row) / (qn * n);
-                if s.is_finite() { s } else { 0.0 }
+                if s.is_finite() {
+                    s.clamp(-1.0, 1.0)
+                } else {
+                    0.0
+                }
             };
             let cand = Cand { score, id };
             if heap.len() < k {
