@@ -375,9 +375,6 @@ impl VectorIndex for MemoryIndex {
             let (Some(id), Some(&n)) = (group.ids.get(pos), group.norms.get(pos)) else {
                 break;
             };
-            if check_filter && !group.metas.get(pos).is_some_and(|m| filter.matches(id, m)) {
-                continue;
-            }
             let score = if qn == 0.0 || n == 0.0 {
                 0.0
             } else {
@@ -389,12 +386,20 @@ impl VectorIndex for MemoryIndex {
                 }
             };
             let cand = Cand { score, id };
-            if heap.len() < k {
-                heap.push(cand);
-            } else if heap.peek().is_some_and(|worst| cand < *worst) {
-                heap.pop();
-                heap.push(cand);
+            let full = heap.len() >= k;
+            // Cheap rejection first: a candidate that would not enter the top k is dropped
+            // whether or not it matches; only candidates that would enter pay for the filter.
+            // Same result as filtering first, so k hits come back whenever k match.
+            if full && heap.peek().is_some_and(|worst| cand >= *worst) {
+                continue;
             }
+            if check_filter && !group.metas.get(pos).is_some_and(|m| filter.matches(id, m)) {
+                continue;
+            }
+            if full {
+                heap.pop();
+            }
+            heap.push(cand);
         }
         // `into_sorted_vec` is ascending in `Ord`, i.e. best first.
         Ok(heap
