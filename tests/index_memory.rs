@@ -250,3 +250,44 @@ fn index_file_round_trips_exactly_and_names_bad_lines() {
     assert!(MemoryIndex::load(&path).is_err());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn search_equals_brute_force_on_clustered_vectors() {
+    // Many vectors close to one direction: scores differ in the 5th-7th decimal, where an
+    // approximate pass alone would misorder them.
+    let index = MemoryIndex::new();
+    let mut rng = Rng(2024);
+    let base = rng.vec(64);
+    let mut all = Vec::new();
+    for i in 0..20_000 {
+        let v: Vec<f64> = base.iter().map(|b| b + 1e-4 * rng.next_f64()).collect();
+        let id = format!("c{i:05}");
+        let material = if i % 7 == 0 { "steel" } else { "pla" };
+        index
+            .insert(&id, v.clone(), meta(FeatureVersion::V5, material))
+            .unwrap();
+        all.push((id, v, material));
+    }
+    for (qi, k) in [(0u64, 10usize), (1, 50), (2, 1)] {
+        let query: Vec<f64> = base
+            .iter()
+            .map(|b| b + 1e-4 * Rng(qi + 5).next_f64() + b * 1e-5)
+            .collect();
+        for filter in [Filter::new(), Filter::new().eq("material", "steel")] {
+            let hits = index.search(&query, k, &filter).unwrap();
+            let mut expected: Vec<(String, f64)> = all
+                .iter()
+                .filter(|(id, _, m)| filter.matches(id, &meta(FeatureVersion::V5, m)))
+                .map(|(id, v, _)| (id.clone(), cosine(&query, v).clamp(-1.0, 1.0)))
+                .collect();
+            expected.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            expected.truncate(k);
+            let got: Vec<(String, f64)> = hits.into_iter().map(|h| (h.id, h.score)).collect();
+            assert_eq!(got.len(), k);
+            for (g, e) in got.iter().zip(&expected) {
+                assert_eq!(g.0, e.0);
+                assert!((g.1 - e.1).abs() < 1e-13, "{g:?} {e:?}");
+            }
+        }
+    }
+}

@@ -1,9 +1,13 @@
 //! [`MemoryIndex`]: an exact in-memory vector index, with a local index file.
 //!
 //! Vectors are grouped by length. Each group keeps its vectors in one contiguous `Vec<f64>`
-//! (row after row) with the norms precomputed, so a query is one linear pass of dot products
-//! over the group of its own length, which the compiler vectorises. Filters are checked before
-//! a candidate enters the top-k heap, so k hits come back whenever k vectors match. Removal
+//! (row after row) with the norms precomputed, plus a copy of every row divided by its norm in
+//! `f32` (50 % more memory). A query is one linear pass over the group of its own length: the
+//! `f32` unit rows give an approximate cosine (half the memory traffic of `f64`; a top-10 over
+//! 100,000 v5 vectors is bandwidth-bound), and only rows whose approximation comes within a
+//! safe margin of the current k-th best are scored exactly in `f64`. Results are therefore
+//! exact: the same ids and scores as brute-force `f64` cosine. Filters are checked before a
+//! candidate enters the top-k heap, so k hits come back whenever k vectors match. Removal
 //! swaps the last row into the hole (O(dim)).
 //!
 //! # Index file
@@ -48,6 +52,9 @@ struct Group {
     /// `ids.len() * dim` values, row after row.
     data: Vec<f64>,
     norms: Vec<f64>,
+    /// The rows divided by their norms, in `f32` (zero rows stay zero): half the memory traffic
+    /// of `data` for the first, approximate pass of a search.
+    unit32: Vec<f32>,
     ids: Vec<String>,
     metas: Vec<Metadata>,
 }
@@ -69,8 +76,10 @@ impl Inner {
         if pos != last {
             let (from, to) = (last * group.dim, start);
             group.data.copy_within(from..from + group.dim, to);
+            group.unit32.copy_within(from..from + group.dim, to);
         }
         group.data.truncate(last * group.dim);
+        group.unit32.truncate(last * group.dim);
         group.norms.swap_remove(pos);
         let id = group.ids.swap_remove(pos);
         let metadata = group.metas.swap_remove(pos);
@@ -95,7 +104,12 @@ impl Inner {
             ..Group::default()
         });
         let pos = group.ids.len();
-        group.norms.push(norm(&values));
+        let n = norm(&values);
+        group.norms.push(n);
+        group.unit32.extend(values.iter().map(|&x| {
+            let u = if n > 0.0 && n.is_finite() { x / n } else { 0.0 };
+            u as f32
+        }));
         group.data.extend_from_slice(&values);
         group.ids.push(id.clone());
         group.metas.push(metadata);
@@ -105,6 +119,24 @@ impl Inner {
 
 fn norm(v: &[f64]) -> f64 {
     dot(v, v).sqrt()
+}
+
+/// `f32` dot product in 8 independent lanes.
+#[inline]
+fn dot32(a: &[f32], b: &[f32]) -> f32 {
+    let mut acc = [0.0f32; 8];
+    let mut ca = a.chunks_exact(8);
+    let mut cb = b.chunks_exact(8);
+    for (x, y) in (&mut ca).zip(&mut cb) {
+        for i in 0..8 {
+            acc[i] += x[i] * y[i];
+        }
+    }
+    let mut tail = 0.0;
+    for (x, y) in ca.remainder().iter().zip(cb.remainder()) {
+        tail += x * y;
+    }
+    acc.iter().sum::<f32>() + tail
 }
 
 /// Dot product in 4 independent lanes (lets the compiler vectorise without reassociation).
@@ -368,13 +400,41 @@ impl VectorIndex for MemoryIndex {
             return Ok(Vec::new());
         };
         let qn = norm(query);
+        let dim = group.dim;
+        // The query as a unit vector in f32 for the approximate pass.
+        let q32: Vec<f32> = query
+            .iter()
+            .map(|&x| {
+                if qn > 0.0 && qn.is_finite() {
+                    (x / qn) as f32
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        // |approximate − exact cosine| ≤ about (dim + 2)·2⁻²⁴ for unit vectors; `slack` is
+        // far above that, so skipping rows whose approximation is below the current k-th
+        // exact score minus `slack` never drops a row that belongs in the result.
+        let slack = 1e-4 + dim as f64 * 1e-7;
         let mut heap: std::collections::BinaryHeap<Cand<'_>> =
             std::collections::BinaryHeap::with_capacity(k.min(group.ids.len()) + 1);
         let check_filter = !filter.is_empty();
-        for (pos, row) in group.data.chunks_exact(group.dim).enumerate() {
+        let rows = group
+            .data
+            .chunks_exact(dim)
+            .zip(group.unit32.chunks_exact(dim));
+        for (pos, (row, row32)) in rows.enumerate() {
             let (Some(id), Some(&n)) = (group.ids.get(pos), group.norms.get(pos)) else {
                 break;
             };
+            let full = heap.len() >= k;
+            if full && let Some(worst) = heap.peek() {
+                let approx = f64::from(dot32(&q32, row32));
+                if approx + slack < worst.score {
+                    continue;
+                }
+            }
+            // Exact score, in f64, with the original's rules.
             let score = if qn == 0.0 || n == 0.0 {
                 0.0
             } else {
@@ -386,7 +446,6 @@ impl VectorIndex for MemoryIndex {
                 }
             };
             let cand = Cand { score, id };
-            let full = heap.len() >= k;
             // Cheap rejection first: a candidate that would not enter the top k is dropped
             // whether or not it matches; only candidates that would enter pay for the filter.
             // Same result as filtering first, so k hits come back whenever k match.
