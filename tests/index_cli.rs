@@ -94,3 +94,59 @@ fn index_then_search_with_a_local_file() {
     assert!(lines(&out.stdout).is_empty());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[cfg(feature = "redis")]
+#[path = "support/redis_server.rs"]
+mod redis_server;
+
+#[cfg(feature = "redis")]
+#[test]
+fn index_then_search_through_redis() {
+    let server = redis_server::RedisServer::start();
+    let url = server.url();
+    let data = common::data_dir();
+    let wall = data.join("obj/rhino_wall_with_hole.obj");
+    let stl = data.join("stl/sphere_with_hole_ascii.stl");
+    let out = cadfeat()
+        .arg("index")
+        .arg(&wall)
+        .arg(&stl)
+        .args(["--redis", &url, "--redis-prefix", "cli:"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(lines(&out.stdout).len(), 2);
+    assert_eq!(server.cli(&["SCARD", "cli:cadfeat:index:default:ids"]), "2");
+    // A second process (the search command) loads the shared index from Redis.
+    let out = cadfeat()
+        .args([
+            "search",
+            "-k",
+            "5",
+            "--redis",
+            &url,
+            "--redis-prefix",
+            "cli:",
+        ])
+        .arg(&stl)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let hits = lines(&out.stdout);
+    assert_eq!(hits.len(), 2);
+    assert_eq!(hits[0]["id"], stl.display().to_string());
+    // Re-indexing is served by the Redis L2 cache in a new process.
+    let out = cadfeat()
+        .arg("index")
+        .arg(&wall)
+        .args(["--redis", &url, "--redis-prefix", "cli:"])
+        .output()
+        .unwrap();
+    let rows = lines(&out.stdout);
+    assert_eq!(rows[0]["status"], "cached");
+    assert_eq!(rows[0]["cache"], "l2");
+}

@@ -35,6 +35,20 @@ pub struct StoreArgs {
     /// Redis URL of a shared index (also used as the L2 cache), e.g. redis://127.0.0.1:6379/0.
     #[arg(long = "redis", value_name = "URL")]
     pub redis: Option<String>,
+    /// Key prefix (namespace) in Redis, for the index and the cache alike.
+    #[arg(long = "redis-prefix", requires = "redis")]
+    pub redis_prefix: Option<String>,
+}
+
+impl StoreArgs {
+    #[cfg(feature = "redis")]
+    fn redis_config(&self, url: &str) -> cadfeat::cache::RedisConfig {
+        let mut config = cadfeat::cache::RedisConfig::new(url);
+        if let Some(p) = &self.redis_prefix {
+            config.key_prefix = p.clone();
+        }
+        config
+    }
 }
 
 /// Arguments of `cadfeat index`.
@@ -88,7 +102,7 @@ impl Store {
         if let Some(url) = &args.redis {
             #[cfg(feature = "redis")]
             {
-                let config = cadfeat::cache::RedisConfig::new(url.as_str());
+                let config = args.redis_config(url);
                 return cadfeat::index::RedisIndex::connect(config)
                     .map(|r| Store::Redis(Arc::new(r)))
                     .map_err(|e| format!("redis index: {e}"));
