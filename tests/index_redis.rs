@@ -114,3 +114,33 @@ fn a_failed_write_changes_nothing_and_reconnects_later() {
     server.kill();
     assert!(RedisIndex::connect(config(&server.url())).is_err());
 }
+
+#[test]
+fn migration_writes_through_to_redis() {
+    use cadfeat::index::{MigrateOptions, MigrationStatus, migrate};
+    let server = RedisServer::start();
+    let idx = RedisIndex::connect(config(&server.url())).unwrap();
+    // §7.2 golden: 27 floats, v4 + l3 (3) → v3 gives 25.
+    let values: Vec<f64> = (0..27).map(f64::from).collect();
+    idx.insert("g", values, metadata_for(FeatureVersion::V4, 3))
+        .unwrap();
+    let r = migrate(
+        &idx,
+        &["g".to_string()],
+        &MigrateOptions::new(FeatureVersion::V3),
+        None,
+    );
+    assert_eq!(r.items[0].status, MigrationStatus::Downgraded);
+    let stored = server.cli(&["HGET", "test:cadfeat:index:default:v:g", "v"]);
+    assert_eq!(stored.split(',').count(), 25);
+    let other = RedisIndex::connect(config(&server.url())).unwrap();
+    let m = other.metadata("g").unwrap().unwrap();
+    assert_eq!(
+        (
+            m["feature_version"].as_str(),
+            m["total_dim"].as_str(),
+            m["geometric_dim"].as_str()
+        ),
+        ("v3", "25", "20")
+    );
+}
