@@ -18,6 +18,7 @@
 //! * [`features`]: versioned feature vectors, slot manifests and migration between versions.
 //! * [`index`]: vector indexes (in memory with a local file, Redis) with cosine top-k and
 //!   migration of stored vectors; `pipeline` (feature `pipeline`): async extract-and-index.
+//! * `ffi` (feature `ffi`, on by default): the C API of `libcadfeat`, header `include/cadfeat.h`.
 //! * [`error`]: the one [`Error`] enum.
 
 #![deny(missing_docs)]
@@ -28,6 +29,8 @@ pub mod cache;
 pub mod document;
 pub mod error;
 pub mod features;
+#[cfg(feature = "ffi")]
+pub mod ffi;
 pub mod format;
 pub mod geometry;
 pub mod index;
@@ -69,3 +72,8 @@ pub fn read_file_bytes(path: &Path, limits: &Limits) -> Result<Vec<u8>> {
     limits.check(LimitKind::Bytes, len)?;
     Ok(std::fs::read(path)?)
 }
+
+/// The README's Rust examples, compiled and run as doctests.
+#[cfg(all(doctest, feature = "redis"))]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
