@@ -4,6 +4,7 @@
 //! contract scripts and tests parse: fields are only ever added), diagnostics on stderr.
 
 mod extract;
+mod index;
 mod output;
 mod progress;
 
@@ -26,6 +27,11 @@ struct Cli {
 enum Command {
     /// Extract feature vectors: one JSON object per file and line on stdout.
     Extract(extract::ExtractArgs),
+    /// Extract files and add their vectors to an index (a local file or Redis): one JSON line
+    /// per file.
+    Index(index::IndexArgs),
+    /// The most similar indexed files to FILE: one `{"id","score"}` JSON line per hit, best first.
+    Search(index::SearchArgs),
     /// List the slots (name, category, version) of a feature version, one JSON object per line.
     Slots {
         /// Feature version (v1 … v5).
@@ -39,6 +45,8 @@ pub fn run() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Extract(args) => extract::run(&args),
+        Command::Index(args) => index::run_index(&args),
+        Command::Search(args) => index::run_search(&args),
         Command::Slots { feature_version } => output::print_slots(feature_version),
     }
 }
