@@ -1,0 +1,326 @@
+//! Fuzz targets for cadfeat, shared by the stable runner (`src/bin/cadfeat-fuzz.rs`) and the
+//! libFuzzer entry points (`fuzz_targets/*.rs`, nightly only).
+//!
+//! A target takes arbitrary bytes and must return, never panic, never abort, never hang and
+//! never allocate without bound. It returns a short *outcome class* (`ok`, or the error code
+//! and its message with digits removed) that the stable runner uses as cheap feedback: an input
+//! that produces an outcome never seen before joins the mutation pool.
+//!
+//! Every target also runs the v5 feature extractor on a document it read, so the whole
+//! pipeline bytes → document → vector is exercised, and checks that the vector has the length
+//! of its version.
+
+pub mod mutate;
+
+use cadfeat::{CadDocument, Error, FeatureExtractor, FeatureVersion, Format, Limits, readers};
+
+/// One fuzz target.
+pub struct Target {
+    /// Name used on the command line and for artifact directories.
+    pub name: &'static str,
+    /// Sub-directories of the corpus (`/work/shared/corpus/<dir>`) whose files seed the target.
+    pub corpus: &'static [&'static str],
+    /// Tokens the mutator splices into inputs.
+    pub dict: &'static [&'static str],
+    /// Hand-written seeds, used in addition to (or, without a corpus, instead of) files.
+    pub seeds: fn() -> Vec<Vec<u8>>,
+    /// Runs one input and returns its outcome class.
+    pub run: fn(&[u8]) -> String,
+}
+
+/// Limits used while fuzzing: the defaults with smaller work and expansion budgets, so that a
+/// small input cannot legitimately spend seconds (the defaults are exercised by the hostile
+/// input tests in `tests/hostile_*.rs`).
+pub fn fuzz_limits() -> Limits {
+    Limits {
+        max_bytes: 16 * 1024 * 1024,
+        max_entities: 1_000_000,
+        max_triangles: 1_000_000,
+        max_vertices: 3_000_000,
+        max_expanded_entities: 200_000,
+        max_work: 2_000_000,
+        ..Limits::default()
+    }
+}
+
+/// The outcome class of a read: `ok` or the error code and its message without digits.
+pub fn classify(r: &Result<CadDocument, Error>) -> String {
+    match r {
+        Ok(doc) => {
+            let v = FeatureExtractor::new(FeatureVersion::V5).extract(doc);
+            assert_eq!(
+                v.values.len(),
+                FeatureVersion::V5.dim(),
+                "v5 vector has the wrong length"
+            );
+            // Lengths of what was read, bucketed by magnitude, tell outcomes apart a little.
+            let tris = doc.mesh.as_ref().map_or(0, |m| m.triangles.len());
+            format!("ok:{}", usize::BITS - tris.leading_zeros())
+        }
+        Err(e) => error_class(e),
+    }
+}
+
+/// An error's code and message with digits and echoed input removed, at most 48 characters.
+pub fn error_class(e: &Error) -> String {
+    // Cut at the first quote or bracket: what follows usually echoes input text, which would
+    // make every input its own class.
+    let msg: String = e
+        .to_string()
+        .chars()
+        .take_while(|c| !matches!(c, '"' | '\'' | '`' | '(' | '['))
+        .filter(|c| !c.is_ascii_digit())
+        .take(48)
+        .collect();
+    format!("{}:{msg}", e.code())
+}
+
+fn read_as(format: Format, data: &[u8]) -> String {
+    classify(&readers::read(data, format, &fuzz_limits()))
+}
+
+/// Format detection (no hint, and the hint the first byte selects) followed by the reader.
+fn run_detect(data: &[u8]) -> String {
+    let hints = [
+        None,
+        Some("step"),
+        Some("igs"),
+        Some("dxf"),
+        Some("stl"),
+        Some("obj"),
+        Some("ply"),
+        Some("json"),
+    ];
+    let hint = data
+        .first()
+        .and_then(|b| hints.get(usize::from(*b) % hints.len()))
+        .copied()
+        .flatten();
+    let a = cadfeat::format::detect(data, None);
+    let b = cadfeat::format::detect(data, hint);
+    // Content wins over the hint: when the content decides, the hint must not change it.
+    if let (Ok(fa), Ok(fb)) = (&a, &b) {
+        assert_eq!(fa, fb, "a hint changed a content-detected format");
+    }
+    match b {
+        Ok(f) => format!("{f}/{}", read_as(f, data)),
+        Err(e) => error_class(&e),
+    }
+}
+
+fn no_seeds() -> Vec<Vec<u8>> {
+    Vec::new()
+}
+
+fn json_seeds() -> Vec<Vec<u8>> {
+    [
+        r#"{"entities":[{"type":"LINE","layer":"0","start":[0,0],"end":[10,5]}]}"#,
+        r#"{"meta":{"units":"mm"},"entities":[{"type":"CIRCLE","center":{"x":1,"y":2},"radius":3},{"type":"ARC","center":[0,0,0],"radius":1.5,"layer":"A"}]}"#,
+        r#"[{"type":"LWPOLYLINE","points":[[0,0],[1,0],[1,1]]},{"type":"ELLIPSE","center":[0,0],"major_axis":[2,0],"ratio":0.5}]"#,
+        r#"{"entities":[{"type":"SPLINE","control_points":[[0,0],[1,2],[3,1]]},{"type":"LEADER","vertices":[[5,5],[6,7]]}],"text_content":["a","b"],"dimensions":[{"value":12.5}]}"#,
+        r#"{"metadata":{"source":"x"},"entities":[]}"#,
+    ]
+    .iter()
+    .map(|s| s.as_bytes().to_vec())
+    .collect()
+}
+
+/// Every target, in a stable order.
+pub fn targets() -> Vec<Target> {
+    vec![
+        Target {
+            name: "detect",
+            corpus: &["step", "iges", "dxf", "stl", "obj", "ply"],
+            dict: &[
+                "ISO-10303-21;",
+                "solid ",
+                "facet normal",
+                "ply\n",
+                "0\nSECTION\n",
+                "{",
+                "[",
+                "v ",
+                "f ",
+            ],
+            seeds: json_seeds,
+            run: run_detect,
+        },
+        Target {
+            name: "stl",
+            corpus: &["stl"],
+            dict: &[
+                "solid",
+                "facet normal ",
+                "outer loop",
+                "vertex ",
+                "endloop",
+                "endfacet",
+                "endsolid",
+                "nan",
+                "inf",
+                "-1e308",
+                "\u{7f}\u{0}\u{0}\u{0}",
+            ],
+            seeds: no_seeds,
+            run: |d| read_as(Format::Stl, d),
+        },
+        Target {
+            name: "obj",
+            corpus: &["obj"],
+            dict: &[
+                "v ",
+                "vn ",
+                "vt ",
+                "f ",
+                "l ",
+                "p ",
+                "o ",
+                "g ",
+                "usemtl ",
+                "mtllib ",
+                "/",
+                "-1",
+                "nan",
+                "inf",
+                "1e308",
+                "\\\n",
+                "-2147483648",
+                "99999999999999999999",
+            ],
+            seeds: no_seeds,
+            run: |d| read_as(Format::Obj, d),
+        },
+        Target {
+            name: "ply",
+            corpus: &["ply"],
+            dict: &[
+                "ply\n",
+                "format ascii 1.0\n",
+                "format binary_little_endian 1.0\n",
+                "format binary_big_endian 1.0\n",
+                "element vertex ",
+                "element face ",
+                "property float x\n",
+                "property list uchar int vertex_indices\n",
+                "property list uint int vertex_indices\n",
+                "end_header\n",
+                "4294967295",
+                "nan",
+                "inf",
+            ],
+            seeds: no_seeds,
+            run: |d| read_as(Format::Ply, d),
+        },
+        Target {
+            name: "dxf",
+            corpus: &["dxf"],
+            dict: &[
+                "0\nSECTION\n",
+                "2\nBLOCKS\n",
+                "0\nBLOCK\n",
+                "0\nENDBLK\n",
+                "0\nINSERT\n",
+                "2\n",
+                "70\n",
+                "71\n",
+                "44\n",
+                "45\n",
+                "10\n",
+                "20\n",
+                "30\n",
+                "41\n",
+                "50\n",
+                "210\n",
+                "0\nLINE\n",
+                "0\nSPLINE\n",
+                "0\nLWPOLYLINE\n",
+                "0\nENDSEC\n",
+                "0\nEOF\n",
+                "nan",
+                "1e308",
+                "-1e308",
+                "1000000000",
+            ],
+            seeds: no_seeds,
+            run: |d| read_as(Format::Dxf, d),
+        },
+        Target {
+            name: "json",
+            corpus: &[],
+            dict: &[
+                "{",
+                "}",
+                "[",
+                "]",
+                ",",
+                ":",
+                "\"entities\"",
+                "\"type\"",
+                "\"LINE\"",
+                "\"CIRCLE\"",
+                "\"radius\"",
+                "\"points\"",
+                "1e400",
+                "-0",
+                "null",
+                "true",
+                "\"\\ud800\"",
+            ],
+            seeds: json_seeds,
+            run: |d| read_as(Format::Json, d),
+        },
+        Target {
+            name: "step",
+            corpus: &["step"],
+            dict: &[
+                "#1",
+                "#99999999",
+                "=",
+                "(",
+                ")",
+                ",",
+                ";",
+                "'",
+                "$",
+                "*",
+                ".T.",
+                ".UNSPECIFIED.",
+                "CARTESIAN_POINT",
+                "DIRECTION",
+                "AXIS2_PLACEMENT_3D",
+                "PLANE",
+                "CYLINDRICAL_SURFACE",
+                "ADVANCED_FACE",
+                "EDGE_CURVE",
+                "VERTEX_POINT",
+                "B_SPLINE_SURFACE_WITH_KNOTS",
+                "MANIFOLD_SOLID_BREP",
+                "CLOSED_SHELL",
+                "DATA;",
+                "ENDSEC;",
+                "1.E308",
+                "-1.E-320",
+            ],
+            seeds: no_seeds,
+            run: |d| read_as(Format::Step, d),
+        },
+        Target {
+            name: "iges",
+            corpus: &["iges"],
+            dict: &[
+                "S      1", "G      1", "D      1", "P      1", "T      1", "1H,", "1H;", "110,",
+                "126,", "128,", "144,", "186,", "314,", "408,", "1.0D308", "-1", "99999999",
+            ],
+            seeds: no_seeds,
+            run: |d| read_as(Format::Iges, d),
+        },
+    ]
+}
+
+/// Runs the target called `name` on `data` (the libFuzzer entry points call this).
+pub fn run(name: &str, data: &[u8]) -> String {
+    match targets().into_iter().find(|t| t.name == name) {
+        Some(t) => (t.run)(data),
+        None => panic!("unknown fuzz target {name}"),
+    }
+}
