@@ -9,13 +9,50 @@
 //! faces refer to edges by index, edges to vertices by index. An edge shared by two faces is
 //! stored once, so that the tessellation of both faces uses the same edge samples and the mesh
 //! is watertight where the solid is closed.
+//!
+//! # Conventions (what readers must produce)
+//!
+//! * Lengths in millimetres; angles (cone semi-angle, curve and surface angle parameters) in
+//!   radians. Frames need not be normalised: [`geom::orthonormal`] re-orthonormalises `z`
+//!   first, then `x`; a zero, parallel or non-finite direction makes the geometry invalid.
+//! * Parameterisations of every curve and surface: the table in [`geom`]. In short: circles
+//!   and ellipses by the angle from `x`; cylinders, cones, spheres and tori by `(angle, axial
+//!   or latitude)`, the cone's radius being `radius + v·tan(semi_angle)` along `z`;
+//!   revolutions by `(angle, profile parameter)`; extrusions by `(profile parameter, distance)`.
+//! * B-spline knots are expanded; surface control points are row-major with `u` outer.
+//! * An `Edge` runs from `start` to `end`, along the curve's parameter when `same_sense`, else
+//!   against it; a closed curve with `start == end` is traversed once completely.
+//! * Loops: `forward == false` traverses an edge end → start; `FaceBound::orientation == false`
+//!   reverses the whole loop. As in STEP, outer loops run counter-clockwise about the face
+//!   normal; the tessellator does not need that (inside/outside comes from a parity flood
+//!   fill) except to decide on which side of a loop winding around a cylinder-like surface the
+//!   face lies (e.g. a spherical cap bounded only by its rim circle).
+//! * A face normal is `∂S/∂u × ∂S/∂v` (outward for the analytic surfaces), flipped when
+//!   `Face::same_sense` is false; mesh triangles are counter-clockwise about it.
+//! * A face with no bounds, or only `Loop::Vertex` bounds (OpenCascade writes a full sphere as
+//!   one face bounded by a vertex loop at a pole), covers its surface's natural domain.
+//!
+//! # Modules
+//! * [`math`], [`nurbs`] (de Boor with derivatives, validation), [`geom`] (evaluation and
+//!   point inversion for every variant), [`tessellate`] (edge sampling, face triangulation,
+//!   budgets), [`analysis`] (areas, closedness, volume, bbox: [`analyze`]),
+//!   [`primitives`] (box, cylinder, cone, sphere, torus as STEP-like B-Reps; `BrepModel::append`),
+//!   [`transform`] ([`Transform`] and [`BrepModel::transformed`]).
 
 use crate::document::{BoundingBox, BrepSummary, Mesh, SurfaceKind};
 use crate::error::Result;
 use crate::limits::Limits;
 
+pub mod analysis;
+pub mod geom;
+pub mod math;
+pub mod nurbs;
+pub mod primitives;
+pub mod tessellate;
 pub mod transform;
 
+pub use analysis::{analyze_with, compact_mesh, is_closed, signed_volume, triangle_area};
+pub use tessellate::{TessOptions, Tessellation, tessellate};
 pub use transform::Transform;
 
 /// A 3-D point or vector.
@@ -312,24 +349,5 @@ pub struct BrepAnalysis {
 /// Never panics and never exceeds [`Limits::max_triangles`] or [`Limits::max_work`]: a face
 /// that cannot be meshed within its budget is reported in `warnings` and left out of the mesh.
 pub fn analyze(model: &BrepModel, limits: &Limits) -> Result<BrepAnalysis> {
-    let _ = limits;
-    let mut bbox = BoundingBox::EMPTY;
-    for v in &model.vertices {
-        bbox.add(v.point);
-    }
-    let summary = BrepSummary {
-        solids: model.solids.len() as u64,
-        shells: model.shells.len() as u64,
-        faces: model.faces.len() as u64,
-        edges: model.edges.len() as u64,
-        vertices: model.vertices.len() as u64,
-        surface_types: model.surface_census(),
-        ..BrepSummary::default()
-    };
-    Ok(BrepAnalysis {
-        mesh: Mesh::default(),
-        bbox,
-        summary,
-        warnings: vec!["tessellation not implemented yet".into()],
-    })
+    analysis::analyze_model(model, limits)
 }

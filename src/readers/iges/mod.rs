@@ -152,7 +152,20 @@ pub fn read(bytes: &[u8], limits: &Limits) -> Result<CadDocument> {
             warnings.push(format!("B-Rep analysis: {w}"));
         }
         if !analysis.mesh.is_empty() && !analysis.bbox.is_empty() {
-            bbox.union(&analysis.bbox);
+            // Mesh vertices lie on the surfaces, so the mesh box sits inside the true box by up to
+            // the chordal tolerance. Where the reader's own face box is exact (not conservative),
+            // the union restores the exact extremes; otherwise the mesh box is the tighter one.
+            if walk.conservative {
+                // The reader's face box contains the faces but may be loose (whole surfaces);
+                // the mesh box is within the tessellation error of the truth. Grow the mesh box
+                // by twice the chordal tolerance (the kernel's documented worst deviation is
+                // ~1.8×) and clip it to the conservative box: still a bound, now a tight one.
+                let tol = 2.0 * crate::brep::TessOptions::for_model(&model).tolerance;
+                bbox.union(&grown_and_clipped(&analysis.bbox, tol, &walk.face_box));
+            } else {
+                bbox.union(&analysis.bbox);
+                bbox.union(&walk.face_box);
+            }
             doc.mesh = Some(analysis.mesh);
         } else {
             bbox.union(&walk.face_box);
@@ -183,4 +196,25 @@ pub fn box_is_conservative(doc: &CadDocument) -> bool {
         .warnings
         .iter()
         .any(|w| w.contains("(conservative)"))
+}
+
+/// `inner` grown by `margin` on every side, then intersected with `outer` (when `outer` is not
+/// empty).
+fn grown_and_clipped(
+    inner: &crate::document::BoundingBox,
+    margin: f64,
+    outer: &crate::document::BoundingBox,
+) -> crate::document::BoundingBox {
+    let (Some(lo), Some(hi)) = (inner.min(), inner.max()) else {
+        return *outer;
+    };
+    let mut lo = lo.map(|v| v - margin);
+    let mut hi = hi.map(|v| v + margin);
+    if let (Some(olo), Some(ohi)) = (outer.min(), outer.max()) {
+        for i in 0..3 {
+            lo[i] = lo[i].max(olo[i]);
+            hi[i] = hi[i].min(ohi[i]);
+        }
+    }
+    crate::document::BoundingBox::from_corners(lo, hi)
 }
