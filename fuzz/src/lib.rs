@@ -108,6 +108,72 @@ fn run_detect(data: &[u8]) -> String {
     }
 }
 
+/// The cache value decoder. Inputs whose first byte is odd get their checksum recomputed
+/// before decoding (the rest of the input without that byte is the value), so that the header
+/// and length checks behind the checksum are reached too. A value that decodes must encode back
+/// to the same bytes.
+fn run_codec(data: &[u8]) -> String {
+    use cadfeat::cache::codec::{decode_vector, encode_vector};
+    use sha2::{Digest, Sha256};
+    let Some((&mode, rest)) = data.split_first() else {
+        return error_class_codec(decode_vector(data).err());
+    };
+    let mut value = rest.to_vec();
+    if mode & 1 == 1 && value.len() >= 8 {
+        let body = value.len() - 8;
+        let sum = Sha256::digest(&value[..body]);
+        value[body..].copy_from_slice(&sum[..8]);
+    }
+    match decode_vector(&value) {
+        Ok(v) => {
+            assert_eq!(
+                v.values.len(),
+                v.version.dim(),
+                "decoded vector has the wrong length"
+            );
+            let again = encode_vector(&v).expect("a decoded vector encodes");
+            assert_eq!(again, value, "decode/encode round trip changed the bytes");
+            format!("ok:{}", v.version)
+        }
+        Err(e) => error_class_codec(Some(e)),
+    }
+}
+
+fn error_class_codec(e: Option<cadfeat::cache::codec::CodecError>) -> String {
+    match e {
+        None => "ok".into(),
+        Some(e) => format!("{e:?}")
+            .chars()
+            .take_while(|c| c.is_ascii_alphabetic())
+            .collect(),
+    }
+}
+
+fn codec_seeds() -> Vec<Vec<u8>> {
+    use cadfeat::FeatureVector;
+    use cadfeat::cache::codec::encode_vector;
+    let mut out = Vec::new();
+    for (i, version) in FeatureVersion::ALL.iter().enumerate() {
+        let values = (0..version.dim())
+            .map(|k| match k % 5 {
+                0 => k as f64 * 0.5,
+                1 => -0.0,
+                2 => f64::NAN,
+                3 => 1e300,
+                _ => -(i as f64),
+            })
+            .collect();
+        if let Ok(mut bytes) = encode_vector(&FeatureVector {
+            version: *version,
+            values,
+        }) {
+            bytes.insert(0, (2 * i + 1) as u8);
+            out.push(bytes);
+        }
+    }
+    out
+}
+
 fn no_seeds() -> Vec<Vec<u8>> {
     Vec::new()
 }
@@ -313,6 +379,13 @@ pub fn targets() -> Vec<Target> {
             ],
             seeds: no_seeds,
             run: |d| read_as(Format::Iges, d),
+        },
+        Target {
+            name: "codec",
+            corpus: &[],
+            dict: &["CFV1", "\u{1}\u{5}@\u{0}", "\u{1}\u{4}\u{18}\u{0}"],
+            seeds: codec_seeds,
+            run: run_codec,
         },
     ]
 }
