@@ -16,7 +16,7 @@ impl Rng {
     }
 
     /// The next 64 random bits.
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         let mut x = self.0;
         x ^= x >> 12;
         x ^= x << 25;
@@ -27,7 +27,7 @@ impl Rng {
 
     /// A number in `0..n` (`n` > 0).
     pub fn below(&mut self, n: usize) -> usize {
-        (self.next() % (n.max(1) as u64)) as usize
+        (self.next_u64() % (n.max(1) as u64)) as usize
     }
 
     /// True with probability 1/n.
@@ -122,13 +122,13 @@ fn mutate_once(rng: &mut Rng, d: &mut Vec<u8>, other: &[u8], dict: &[&str]) {
         // random byte
         1 if len > 0 => {
             let i = rng.below(len);
-            d[i] = rng.next() as u8;
+            d[i] = rng.next_u64() as u8;
         }
         // insert random bytes
         2 => {
             let i = rng.below(len + 1);
             let n = 1 + rng.below(8);
-            let bytes: Vec<u8> = (0..n).map(|_| rng.next() as u8).collect();
+            let bytes: Vec<u8> = (0..n).map(|_| rng.next_u64() as u8).collect();
             d.splice(i..i, bytes);
         }
         // delete a range
@@ -196,7 +196,7 @@ fn mutate_once(rng: &mut Rng, d: &mut Vec<u8>, other: &[u8], dict: &[&str]) {
         }
         // swap two lines
         _ if len > 0 => swap_lines(rng, d),
-        _ => d.push(rng.next() as u8),
+        _ => d.push(rng.next_u64() as u8),
     }
 }
 

@@ -366,8 +366,8 @@ fn worker(o: &Opts, t: &Target) -> ExitCode {
             }
             Err(p) => {
                 let site = panic_site(&p).to_string();
-                if !crash_sites.contains_key(&site) {
-                    let small = minimize(t, data, &site, 3000);
+                if let std::collections::hash_map::Entry::Vacant(slot) = crash_sites.entry(site) {
+                    let small = minimize(t, data, slot.key(), 3000);
                     let path = save(&dir, "crash", &small);
                     eprintln!(
                         "[{}] CRASH {p}\n    minimized {} -> {} bytes: {}",
@@ -376,7 +376,7 @@ fn worker(o: &Opts, t: &Target) -> ExitCode {
                         small.len(),
                         path.display()
                     );
-                    crash_sites.insert(site, path);
+                    slot.insert(path);
                 }
             }
         }
