@@ -65,7 +65,11 @@ fn default_limits_keep_one_extraction_under_2_gib() {
     for (what, format) in [("binary stl", Format::Stl), ("obj", Format::Obj)] {
         let mut per_tri_max: f64 = 0.0;
         for n in [60_000u32, 90_000, 130_000] {
-            let bytes = if format == Format::Stl { binary_stl(n) } else { obj(n) };
+            let bytes = if format == Format::Stl {
+                binary_stl(n)
+            } else {
+                obj(n)
+            };
             let (tris, cost) = measure(|| extract(&bytes, format, &limits));
             assert_eq!(tris, n as usize, "{what}");
             let per_tri = cost.peak_bytes as f64 / f64::from(n);
