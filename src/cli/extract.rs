@@ -24,6 +24,16 @@ pub struct ExtractArgs {
     /// Largest file accepted, in bytes.
     #[arg(long = "max-bytes")]
     pub max_bytes: Option<u64>,
+    /// Redis URL of the L2 cache (`redis://[user][:password]@host:port/db`). Turns the cache on;
+    /// every line then carries `"cache": "miss" | "l1" | "l2"`.
+    #[arg(long, env = "CADFEAT_REDIS_URL")]
+    pub redis: Option<String>,
+    /// Key prefix in Redis (a namespace).
+    #[arg(long = "redis-prefix")]
+    pub redis_prefix: Option<String>,
+    /// Capacity of the in-memory L1 cache. Turns the cache on.
+    #[arg(long = "l1-capacity")]
+    pub l1_capacity: Option<usize>,
     /// Files (or, with --recursive, directories).
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
@@ -33,8 +43,10 @@ pub struct ExtractArgs {
 pub struct FileResult {
     /// The detected format, when detection got that far.
     pub format: Option<Format>,
-    /// The document and vector, or the error.
-    pub outcome: Result<(CadDocument, FeatureVector), cadfeat::Error>,
+    /// The document (absent when the vector came from the cache) and vector, or the error.
+    pub outcome: Result<(Option<CadDocument>, FeatureVector), cadfeat::Error>,
+    /// Where the vector came from (`miss`, `l1`, `l2`, `coalesced`) when a cache is in use.
+    pub cache: Option<&'static str>,
     /// Wall time of read + extract.
     pub seconds: f64,
 }
@@ -50,12 +62,82 @@ pub fn extract_file(path: &Path, extractor: &FeatureExtractor, limits: &Limits) 
         format = Some(f);
         let doc = cadfeat::readers::read(&bytes, f, limits)?;
         let vector = extractor.extract(&doc);
-        Ok((doc, vector))
+        Ok((Some(doc), vector))
     })();
     FileResult {
         format,
         outcome,
+        cache: None,
         seconds: start.elapsed().as_secs_f64(),
+    }
+}
+
+/// A tiered cache (L1 memory, optional Redis L2) and the runtime that drives it.
+struct CliCache {
+    runtime: tokio::runtime::Runtime,
+    extractor: cadfeat::cache::CachedExtractor,
+}
+
+impl CliCache {
+    /// Builds the cache when `--redis` or `--l1-capacity` asks for one.
+    fn from_args(args: &ExtractArgs, limits: &Limits) -> Result<Option<CliCache>, String> {
+        use std::sync::Arc;
+
+        use cadfeat::cache::{
+            CacheBackend, CachedExtractor, MemoryCache, RedisCache, RedisConfig, TieredCache,
+            TieredConfig,
+        };
+
+        if args.redis.is_none() && args.l1_capacity.is_none() {
+            return Ok(None);
+        }
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+        let l1 = Arc::new(MemoryCache::new(args.l1_capacity.unwrap_or(1024).max(1), 0));
+        let l2: Option<Arc<dyn CacheBackend>> = match &args.redis {
+            Some(url) => {
+                let mut config = RedisConfig::new(url.clone());
+                if let Some(prefix) = &args.redis_prefix {
+                    config.key_prefix = prefix.clone();
+                }
+                let redis = RedisCache::new(config).map_err(|e| format!("--redis: {e}"))?;
+                Some(Arc::new(redis))
+            }
+            None => None,
+        };
+        let tiered = Arc::new(TieredCache::new(l1, l2, TieredConfig::default()));
+        let extractor = CachedExtractor::new(
+            FeatureExtractor::new(args.feature_version),
+            limits.clone(),
+            tiered,
+        );
+        Ok(Some(CliCache { runtime, extractor }))
+    }
+
+    /// Extracts one file through the cache.
+    fn extract_file(&self, path: &Path, limits: &Limits) -> FileResult {
+        let start = Instant::now();
+        let mut format = None;
+        let mut cache = None;
+        let outcome = (|| {
+            let bytes = cadfeat::read_file_bytes(path, limits)?;
+            let ext = path.extension().and_then(|e| e.to_str());
+            format = Some(cadfeat::format::detect(&bytes, ext)?);
+            let r = self
+                .runtime
+                .block_on(self.extractor.extract_bytes(bytes, ext))?;
+            cache = Some(r.source.as_str());
+            Ok((r.document, r.vector))
+        })();
+        FileResult {
+            format,
+            outcome,
+            cache,
+            seconds: start.elapsed().as_secs_f64(),
+        }
     }
 }
 
@@ -66,12 +148,22 @@ pub fn run(args: &ExtractArgs) -> ExitCode {
         limits.max_bytes = m;
     }
     let extractor = FeatureExtractor::new(args.feature_version);
+    let cache = match CliCache::from_args(args, &limits) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("cadfeat: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let files = super::expand_paths(&args.paths, args.recursive);
     let mut progress = Progress::new(files.len());
     let mut failed = 0usize;
     let stdout = std::io::stdout();
     for path in &files {
-        let result = extract_file(path, &extractor, &limits);
+        let result = match &cache {
+            Some(c) => c.extract_file(path, &limits),
+            None => extract_file(path, &extractor, &limits),
+        };
         if result.outcome.is_err() {
             failed += 1;
         }

@@ -6,7 +6,9 @@
 //! `entity_counts`, `layers`, `bbox` (`{"min":[x,y,z],"max":[x,y,z]}` or null when empty), `unit`,
 //! `solids`, `facets`, `triangles`, plus `brep` (when the document has one: `solids`, `shells`,
 //! `faces`, `edges`, `vertices`, `surface_types`, `area`, `volume`), and `degraded: true` with
-//! `degraded_reason` when only part of the file could be read.
+//! `degraded_reason` when only part of the file could be read. With a cache in use
+//! (`--redis`, `--l1-capacity`) every line also has `cache`: `"miss"`, `"l1"` or `"l2"`, and
+//! `document` is null when the vector came from the cache (the file was not parsed).
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -68,14 +70,23 @@ pub fn result_json(path: &Path, version: FeatureVersion, r: &FileResult) -> Valu
         "feature_version": version.as_str(),
         "seconds": r.seconds,
     });
+    if let Some(source) = r.cache {
+        line["cache"] = json!(source);
+    }
     match &r.outcome {
         Ok((doc, vector)) => {
             line["ok"] = json!(true);
             line["vector"] = json!(vector.values);
-            line["document"] = document_json(doc);
-            if let Some(reason) = &doc.metadata.degraded {
-                line["degraded"] = json!(true);
-                line["degraded_reason"] = json!(reason);
+            match doc {
+                Some(doc) => {
+                    line["document"] = document_json(doc);
+                    if let Some(reason) = &doc.metadata.degraded {
+                        line["degraded"] = json!(true);
+                        line["degraded_reason"] = json!(reason);
+                    }
+                }
+                // Served from the cache: the file was not parsed.
+                None => line["document"] = Value::Null,
             }
         }
         Err(e) => {
