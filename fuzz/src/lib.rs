@@ -30,8 +30,12 @@ pub struct Target {
 
 /// Limits used while fuzzing: the defaults with smaller work and expansion budgets, so that a
 /// small input cannot legitimately spend seconds (the defaults are exercised by the hostile
-/// input tests in `tests/hostile_*.rs`).
+/// input tests in `tests/hostile_*.rs`). With `CADFEAT_FUZZ_DEFAULT_LIMITS=1` in the
+/// environment (useful with `--replay`), the library defaults are used instead.
 pub fn fuzz_limits() -> Limits {
+    if std::env::var_os("CADFEAT_FUZZ_DEFAULT_LIMITS").is_some_and(|v| v == "1") {
+        return Limits::default();
+    }
     Limits {
         max_bytes: 16 * 1024 * 1024,
         max_entities: 1_000_000,
