@@ -394,9 +394,55 @@ pub fn targets() -> Vec<Target> {
     ]
 }
 
+/// A target that checks the runner itself (not in [`targets`]; run it with
+/// `--target selftest`): it panics on inputs containing `PANIC`, aborts on `ABORT`, overflows
+/// the stack on `STACK`, allocates without bound on `OOM` and sleeps on `HANG`. The mutator
+/// finds these tokens in its dictionary, and each must end up in `artifacts/selftest/`.
+pub fn selftest_target() -> Target {
+    fn has(d: &[u8], tok: &[u8]) -> bool {
+        d.windows(tok.len()).any(|w| w == tok)
+    }
+    fn deep(n: u64) -> u64 {
+        let pad = std::hint::black_box([n; 64]);
+        if n == 0 { 0 } else { deep(n - 1) + pad[7] }
+    }
+    fn run(d: &[u8]) -> String {
+        if has(d, b"PANIC") {
+            panic!("selftest panic");
+        }
+        if has(d, b"ABORT") {
+            std::process::abort();
+        }
+        if has(d, b"STACK") {
+            return deep(u64::MAX / 2).to_string();
+        }
+        if has(d, b"OOM") {
+            let mut v: Vec<Vec<u8>> = Vec::new();
+            loop {
+                v.push(vec![1u8; 64 << 20]);
+            }
+        }
+        if has(d, b"HANG") {
+            std::thread::sleep(std::time::Duration::from_secs(3600));
+        }
+        "ok".into()
+    }
+    Target {
+        name: "selftest",
+        corpus: &[],
+        dict: &["PANIC", "ABORT", "STACK", "OOM", "HANG"],
+        seeds: || vec![b"hello".to_vec()],
+        run,
+    }
+}
+
 /// Runs the target called `name` on `data` (the libFuzzer entry points call this).
 pub fn run(name: &str, data: &[u8]) -> String {
-    match targets().into_iter().find(|t| t.name == name) {
+    match targets()
+        .into_iter()
+        .chain([selftest_target()])
+        .find(|t| t.name == name)
+    {
         Some(t) => (t.run)(data),
         None => panic!("unknown fuzz target {name}"),
     }

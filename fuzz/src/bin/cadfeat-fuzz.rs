@@ -188,7 +188,8 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let all = targets();
+    let mut all = targets();
+    all.push(cadfeat_fuzz::selftest_target());
     for name in &o.targets {
         if !all.iter().any(|t| t.name == name) {
             eprintln!("cadfeat-fuzz: unknown target {name}");
@@ -342,6 +343,26 @@ fn worker(o: &Opts, t: &Target) -> ExitCode {
     let mut slowest = Duration::ZERO;
     let mut slow_input: Vec<u8> = Vec::new();
     let started = Instant::now();
+    let stats_path = dir.join(".stats");
+    let mut last_stats = Instant::now();
+    // Statistics survive a worker that dies: they are rewritten twice a second.
+    let write_stats =
+        |execs: u64, pool: usize, outcomes: usize, peak: usize, slow: Duration, crashes: usize| {
+            let _ = fs::write(
+                &stats_path,
+                format!(
+                    "{} {} {:.1} {} {} {} {:.1} {}\n",
+                    t.name,
+                    execs,
+                    started.elapsed().as_secs_f64(),
+                    pool,
+                    outcomes,
+                    peak,
+                    slow.as_secs_f64() * 1e3,
+                    crashes
+                ),
+            );
+        };
     CAP.store(o.mem_cap_mib.saturating_mul(1 << 20), Ordering::Relaxed);
 
     let mut run_one = |data: &[u8], pool: &mut Vec<Vec<u8>>, outcomes: &mut HashSet<String>| {
@@ -358,6 +379,17 @@ fn worker(o: &Opts, t: &Target) -> ExitCode {
             slow_input = data.to_vec();
         }
         execs += 1;
+        if last_stats.elapsed() > Duration::from_millis(500) {
+            last_stats = Instant::now();
+            write_stats(
+                execs,
+                pool.len(),
+                outcomes.len(),
+                max_peak,
+                slowest,
+                crash_sites.len(),
+            );
+        }
         match r {
             Ok(class) => {
                 if outcomes.insert(class) && pool.len() < 4096 {
@@ -400,7 +432,6 @@ fn worker(o: &Opts, t: &Target) -> ExitCode {
         run_one(&data, &mut pool, &mut outcomes);
         input = data;
     }
-    let secs = started.elapsed().as_secs_f64();
     if slowest > Duration::from_millis(500) {
         let p = save(&dir, "slow", &slow_input);
         eprintln!(
@@ -411,17 +442,15 @@ fn worker(o: &Opts, t: &Target) -> ExitCode {
         );
     }
     let _ = fs::remove_file(dir.join(".current"));
-    println!(
-        "STATS {} {} {:.1} {} {} {} {:.1} {}",
-        t.name,
+    write_stats(
         execs,
-        secs,
         pool.len(),
         outcomes.len(),
         max_peak,
-        slowest.as_secs_f64() * 1e3,
-        crash_sites.len()
+        slowest,
+        crash_sites.len(),
     );
+    println!("DONE");
     let _ = std::io::stdout().flush();
     ExitCode::SUCCESS
 }
@@ -461,6 +490,16 @@ fn parent(o: &Opts) -> ExitCode {
     for (ti, name) in o.targets.iter().enumerate() {
         let dir = o.artifacts.join(name);
         let mut st = Stats::default();
+        let crash_files = |d: &Path| -> HashSet<String> {
+            fs::read_dir(d)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.starts_with("crash-"))
+                .collect()
+        };
+        let crashes_before = crash_files(&dir);
         let end = Instant::now() + Duration::from_secs_f64(o.seconds);
         let mut round = 0u64;
         loop {
@@ -497,6 +536,7 @@ fn parent(o: &Opts) -> ExitCode {
                 }
             };
             let cur = dir.join(".current");
+            let stats_file = dir.join(".stats");
             let mut timed_out = false;
             let status = loop {
                 match child.try_wait() {
@@ -522,26 +562,25 @@ fn parent(o: &Opts) -> ExitCode {
                 let _ = std::io::Read::read_to_string(&mut s, &mut v);
                 v
             });
-            let stats_line = out.as_deref().and_then(|s| {
-                s.lines()
-                    .find(|l| l.starts_with("STATS "))
-                    .map(str::to_string)
-            });
-            let finished = stats_line.is_some();
-            match stats_line {
-                Some(l) => {
-                    let f: Vec<&str> = l.split_whitespace().collect();
-                    let num =
-                        |i: usize| f.get(i).and_then(|x| x.parse::<f64>().ok()).unwrap_or(0.0);
-                    st.execs += num(2) as u64;
-                    st.secs += num(3);
-                    st.pool = st.pool.max(num(4) as usize);
-                    st.outcomes = st.outcomes.max(num(5) as usize);
-                    st.peak = st.peak.max(num(6) as usize);
-                    st.slowest_ms = st.slowest_ms.max(num(7));
-                    st.crashes += num(8) as usize;
-                }
-                None => {
+            let finished = !timed_out
+                && out
+                    .as_deref()
+                    .is_some_and(|s| s.lines().any(|l| l == "DONE"));
+            let stats_line = fs::read_to_string(&stats_file).ok();
+            let _ = fs::remove_file(&stats_file);
+            if let Some(l) = stats_line {
+                let f: Vec<&str> = l.split_whitespace().collect();
+                let num = |i: usize| f.get(i).and_then(|x| x.parse::<f64>().ok()).unwrap_or(0.0);
+                st.execs += num(1) as u64;
+                st.secs += num(2);
+                st.pool = st.pool.max(num(3) as usize);
+                st.outcomes = st.outcomes.max(num(4) as usize);
+                st.peak = st.peak.max(num(5) as usize);
+                st.slowest_ms = st.slowest_ms.max(num(6));
+            }
+            match finished {
+                true => {}
+                false => {
                     let data = fs::read(&cur).unwrap_or_default();
                     let kind = if timed_out { "timeout" } else { "abort" };
                     let p = save(&dir, kind, &data);
@@ -554,13 +593,15 @@ fn parent(o: &Opts) -> ExitCode {
                     } else {
                         st.aborts += 1;
                     }
-                    // Executions of a killed worker are not counted (it could not report them).
+                    // Statistics up to the last half-second before the death were counted.
                 }
             }
             if finished {
                 break;
             }
         }
+        // Crashes are counted from the files: a worker that found one may have died later.
+        st.crashes = crash_files(&dir).difference(&crashes_before).count();
         found |= st.crashes + st.aborts + st.timeouts > 0;
         table.push((name.clone(), st));
     }
