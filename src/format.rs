@@ -109,7 +109,7 @@ pub fn detect_content(bytes: &[u8]) -> Option<Format> {
     }
     let head = &bytes[..bytes.len().min(SNIFF_LEN)];
     let text = skip_bom_and_space(head);
-    if starts_with_ci(text, b"ISO-10303-21") {
+    if starts_with_ci(skip_comments(text), b"ISO-10303-21") {
         return Some(Format::Step);
     }
     if text.starts_with(b"ply\n") || text.starts_with(b"ply\r\n") {
@@ -161,6 +161,17 @@ fn skip_bom_and_space(b: &[u8]) -> &[u8] {
         .position(|c| !c.is_ascii_whitespace())
         .unwrap_or(b.len());
     &b[start..]
+}
+
+/// Skips `/* … */` comments and whitespace (STEP files may open with a comment).
+fn skip_comments(mut b: &[u8]) -> &[u8] {
+    while let Some(rest) = b.strip_prefix(b"/*") {
+        match memchr::memmem::find(rest, b"*/") {
+            Some(end) => b = skip_bom_and_space(&rest[end + 2..]),
+            None => return b,
+        }
+    }
+    b
 }
 
 fn starts_with_ci(b: &[u8], prefix: &[u8]) -> bool {
@@ -276,6 +287,8 @@ mod tests {
     fn strong_signatures_beat_the_extension() {
         let step = b"ISO-10303-21;\nHEADER;\n";
         assert_eq!(detect(step, Some("stl")).unwrap(), Format::Step);
+        let commented = b"/* made by hand */\n/* twice */ ISO-10303-21;\nHEADER;\n";
+        assert_eq!(detect_content(commented), Some(Format::Step));
         assert_eq!(
             detect(b"ply\nformat ascii 1.0\n", Some("obj")).unwrap(),
             Format::Ply

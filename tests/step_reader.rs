@@ -595,7 +595,6 @@ fn corpus_agrees_with_occ() {
     not(cadfeat_corpus),
     ignore = "shared corpus not found (../shared/corpus or $CADFEAT_CORPUS)"
 )]
-
 fn corpus_geometry_box_matches_occ() {
     let refs: BTreeMap<String, common::Row> = common::reference_rows("step")
         .into_iter()
