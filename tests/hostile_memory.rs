@@ -64,7 +64,7 @@ fn default_limits_keep_one_extraction_under_2_gib() {
     let mut failures = Vec::new();
     for (what, format) in [("binary stl", Format::Stl), ("obj", Format::Obj)] {
         let mut per_tri_max: f64 = 0.0;
-        for n in [60_000u32, 90_000, 130_000] {
+        for n in [40_000u32, 60_000, 90_000] {
             let bytes = if format == Format::Stl {
                 binary_stl(n)
             } else {
