@@ -64,3 +64,8 @@ pub fn read_file_bytes(path: &Path, limits: &Limits) -> Result<Vec<u8>> {
     limits.check(LimitKind::Bytes, len)?;
     Ok(std::fs::read(path)?)
 }
+
+/// The README's Rust examples, compiled and run as doctests.
+#[cfg(all(doctest, feature = "redis"))]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
