@@ -105,6 +105,25 @@ fn references_that_form_a_cycle() {
     );
     let r = read_bounded("two-instance cycle", &text);
     assert_typed_or_degraded("two-instance cycle", &r, true);
+
+    // A closed shell and an edge loop that list themselves among their members.
+    for (what, from, to) in [
+        (
+            "shell containing itself",
+            "#106 = CLOSED_SHELL( '', ( #44,",
+            "#106 = CLOSED_SHELL( '', ( #106,",
+        ),
+        (
+            "edge loop containing itself",
+            "#117 = EDGE_LOOP( '', ( #146,",
+            "#117 = EDGE_LOOP( '', ( #117,",
+        ),
+    ] {
+        let text = cube().replace(from, to);
+        assert_ne!(text, cube(), "{what}");
+        let r = read_bounded(what, &text);
+        assert_typed_or_degraded(what, &r, true);
+    }
 }
 
 #[test]
