@@ -16,6 +16,7 @@
 //! * [`brep`]: the B-Rep model that STEP and IGES are read into, and its tessellation.
 //! * [`geometry`]: mesh geometry (area, volume, inertia, topology, shape distribution).
 //! * [`features`]: versioned feature vectors, slot manifests and migration between versions.
+//! * `ffi` (feature `ffi`, on by default): the C API of `libcadfeat`, header `include/cadfeat.h`.
 //! * [`error`]: the one [`Error`] enum.
 
 #![deny(missing_docs)]
@@ -26,6 +27,8 @@ pub mod cache;
 pub mod document;
 pub mod error;
 pub mod features;
+#[cfg(feature = "ffi")]
+pub mod ffi;
 pub mod format;
 pub mod geometry;
 pub mod limits;
