@@ -47,6 +47,11 @@ pub fn fuzz_limits() -> Limits {
     }
 }
 
+/// Prefix of the outcome class of a document whose v5 vector has a NaN or infinite value
+/// (followed by the first such slot's name). The runner saves the first input of each such
+/// class as `nonfinite-<hash>` and reports it, without failing the run.
+pub const NONFINITE: &str = "nonfinite:";
+
 /// The outcome class of a read: `ok` or the error code and its message without digits.
 pub fn classify(r: &Result<CadDocument, Error>) -> String {
     match r {
@@ -57,6 +62,11 @@ pub fn classify(r: &Result<CadDocument, Error>) -> String {
                 FeatureVersion::V5.dim(),
                 "v5 vector has the wrong length"
             );
+            // A non-finite value is a finding (saved and reported by the runner), not a
+            // crash: see NONFINITE.
+            if let Some((i, _)) = v.values.iter().enumerate().find(|(_, x)| !x.is_finite()) {
+                return format!("{NONFINITE}{}", v.slots().get(i).map_or("?", |s| s.name));
+            }
             // Lengths of what was read, bucketed by magnitude, tell outcomes apart a little.
             let tris = doc.mesh.as_ref().map_or(0, |m| m.triangles.len());
             format!("ok:{}", usize::BITS - tris.leading_zeros())
@@ -176,6 +186,79 @@ fn codec_seeds() -> Vec<Vec<u8>> {
         }
     }
     out
+}
+
+/// The C API's extract-from-buffer, called directly: `cadfeat_extract_bytes` on an extractor
+/// built once with the fuzzing limits. The input length modulo 4 picks the format hint (none,
+/// `stl`, `step`, `dxf`), so corpus seeds stay intact. A success must carry a vector
+/// (non-finite values are reported as a `NONFINITE` outcome) and the result is freed; a failure
+/// must leave `*out` NULL and set a status other than `CADFEAT_STATUS_INTERNAL`.
+fn run_ffi(data: &[u8]) -> String {
+    use cadfeat::ffi::{
+        CadfeatConfig, CadfeatExtractor, CadfeatLimits, cadfeat_config_init, cadfeat_extract_bytes,
+        cadfeat_extractor_new, cadfeat_result_free,
+    };
+    use std::sync::OnceLock;
+    // The handle is shared for the whole process (it is only read by extraction).
+    struct Handle(*mut CadfeatExtractor);
+    // SAFETY: the extractor is only used through `cadfeat_extract_bytes`, which takes it
+    // by const pointer; the C API documents it as usable from several threads.
+    unsafe impl Send for Handle {}
+    unsafe impl Sync for Handle {}
+    static EX: OnceLock<Handle> = OnceLock::new();
+    let ex = EX.get_or_init(|| {
+        let mut cfg = std::mem::MaybeUninit::<CadfeatConfig>::uninit();
+        let mut ex: *mut CadfeatExtractor = std::ptr::null_mut();
+        // SAFETY: cfg is writable; cadfeat_config_init fills it completely.
+        unsafe {
+            let _ = cadfeat_config_init(cfg.as_mut_ptr());
+            let mut cfg = cfg.assume_init();
+            cfg.limits = CadfeatLimits::from(&fuzz_limits());
+            let _ = cadfeat_extractor_new(&cfg, &mut ex);
+        }
+        assert!(
+            !ex.is_null(),
+            "cadfeat_extractor_new failed with the default config"
+        );
+        Handle(ex)
+    });
+    let hints: [Option<&std::ffi::CStr>; 4] = [None, Some(c"stl"), Some(c"step"), Some(c"dxf")];
+    let hint = hints[data.len() % hints.len()];
+    let body = data;
+    let mut out: *mut cadfeat::ffi::CadfeatResult = std::ptr::null_mut();
+    // SAFETY: the handle is live; body is a valid slice; hint is NULL or a C string.
+    let status = unsafe {
+        cadfeat_extract_bytes(
+            ex.0,
+            body.as_ptr(),
+            body.len(),
+            hint.map_or(std::ptr::null(), |h| h.as_ptr()),
+            &mut out,
+        )
+    };
+    let status = status as i32;
+    // The C API turns a panic into CADFEAT_STATUS_INTERNAL: that is a crash here.
+    assert_ne!(
+        status, 15,
+        "CADFEAT_STATUS_INTERNAL (a panic inside the C API)"
+    );
+    if status == 0 {
+        assert!(!out.is_null(), "status ok but no result");
+        // SAFETY: a result from cadfeat_extract_bytes, read before it is freed.
+        unsafe {
+            let r = &*out;
+            let values = std::slice::from_raw_parts(r.vector, r.len);
+            let finite = values.iter().all(|x| x.is_finite());
+            cadfeat_result_free(out);
+            if !finite {
+                return format!("{NONFINITE}through the C API");
+            }
+        }
+        "ok".into()
+    } else {
+        assert!(out.is_null(), "failure with a result");
+        format!("status:{status}")
+    }
 }
 
 fn no_seeds() -> Vec<Vec<u8>> {
@@ -383,6 +466,21 @@ pub fn targets() -> Vec<Target> {
             ],
             seeds: no_seeds,
             run: |d| read_as(Format::Iges, d),
+        },
+        Target {
+            name: "ffi",
+            corpus: &["stl", "obj", "ply", "dxf"],
+            dict: &[
+                "solid ",
+                "facet normal",
+                "ply\n",
+                "0\nSECTION\n",
+                "v ",
+                "f ",
+                "ISO-10303-21;",
+            ],
+            seeds: json_seeds,
+            run: run_ffi,
         },
         Target {
             name: "codec",

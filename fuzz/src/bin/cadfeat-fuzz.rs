@@ -392,6 +392,10 @@ fn worker(o: &Opts, t: &Target) -> ExitCode {
         }
         match r {
             Ok(class) => {
+                if class.starts_with(cadfeat_fuzz::NONFINITE) && !outcomes.contains(&class) {
+                    let path = save(&dir, "nonfinite", data);
+                    eprintln!("[{}] {class}: input saved to {}", t.name, path.display());
+                }
                 if outcomes.insert(class) && pool.len() < 4096 {
                     pool.push(data.to_vec());
                 }
