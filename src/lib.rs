@@ -32,6 +32,8 @@ pub mod ffi;
 pub mod format;
 pub mod geometry;
 pub mod limits;
+#[cfg(feature = "metrics")]
+pub mod metrics;
 pub mod readers;
 
 use std::path::Path;

@@ -47,6 +47,8 @@ pub struct CachedExtractor {
     limits: Limits,
     keys: KeyBuilder,
     cache: Arc<TieredCache>,
+    #[cfg(feature = "metrics")]
+    metrics: Option<Arc<crate::metrics::Metrics>>,
 }
 
 impl std::fmt::Debug for CachedExtractor {
@@ -57,7 +59,7 @@ impl std::fmt::Debug for CachedExtractor {
             .field("limits", &self.limits)
             .field("keys", &self.keys)
             .field("cache", &self.cache)
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
@@ -72,7 +74,18 @@ impl CachedExtractor {
             extract_fn: None,
             limits,
             cache,
+            #[cfg(feature = "metrics")]
+            metrics: None,
         }
+    }
+
+    /// Records reading, extraction, requests and rejections in `metrics` (feature `metrics`).
+    /// The cache's own events are recorded by the [`TieredCache`]'s observer: build it with
+    /// `TieredCache::with_observer(metrics.clone())`.
+    #[cfg(feature = "metrics")]
+    pub fn with_metrics(mut self, metrics: Arc<crate::metrics::Metrics>) -> Self {
+        self.metrics = Some(metrics);
+        self
     }
 
     /// Extraction with a custom function producing vectors of `version`. `tag` names the
@@ -92,6 +105,8 @@ impl CachedExtractor {
             extract_fn: Some(f),
             limits,
             cache,
+            #[cfg(feature = "metrics")]
+            metrics: None,
         }
     }
 
@@ -127,11 +142,28 @@ impl CachedExtractor {
         bytes: impl Into<Arc<[u8]>>,
         ext_hint: Option<&str>,
     ) -> Result<CachedExtraction> {
-        let bytes: Arc<[u8]> = bytes.into();
-        self.limits.check(
+        let r = self.extract_bytes_inner(bytes.into(), ext_hint).await;
+        #[cfg(feature = "metrics")]
+        if let Some(m) = &self.metrics {
+            m.record_request(r.is_ok());
+        }
+        r
+    }
+
+    async fn extract_bytes_inner(
+        &self,
+        bytes: Arc<[u8]>,
+        ext_hint: Option<&str>,
+    ) -> Result<CachedExtraction> {
+        let checked = self.limits.check(
             LimitKind::Bytes,
             u64::try_from(bytes.len()).unwrap_or(u64::MAX),
-        )?;
+        );
+        #[cfg(feature = "metrics")]
+        if let (Err(e), Some(m)) = (&checked, &self.metrics) {
+            m.record_rejection(e);
+        }
+        checked?;
         let key = if bytes.len() <= HASH_INLINE_MAX {
             self.keys.key(&bytes)
         } else {
@@ -144,11 +176,22 @@ impl CachedExtractor {
             self.extractor.clone(),
             self.extract_fn.clone(),
         );
+        #[cfg(feature = "metrics")]
+        let metrics = self.metrics.clone();
         let resolved = self
             .cache
             .get_or_compute(&key, self.version, move || async move {
                 join(
                     tokio::task::spawn_blocking(move || {
+                        #[cfg(feature = "metrics")]
+                        if let Some(m) = &metrics {
+                            let doc = m.read(&bytes, hint.as_deref(), &limits)?;
+                            let v = match &f {
+                                Some(f) => m.extract_with(|| f(&doc)),
+                                None => m.extract(&extractor, &doc),
+                            };
+                            return Ok::<_, Error>((v, doc));
+                        }
                         let doc = crate::read_bytes(&bytes, hint.as_deref(), &limits)?;
                         let v = match &f {
                             Some(f) => f(&doc),
@@ -176,8 +219,13 @@ impl CachedExtractor {
         let limits = self.limits.clone();
         let bytes = join(
             tokio::task::spawn_blocking(move || crate::read_file_bytes(&path, &limits)).await,
-        )??;
-        self.extract_bytes(bytes, ext.as_deref()).await
+        )?;
+        #[cfg(feature = "metrics")]
+        if let (Err(e), Some(m)) = (&bytes, &self.metrics) {
+            m.record_rejection(e);
+            m.record_request(false);
+        }
+        self.extract_bytes(bytes?, ext.as_deref()).await
     }
 }
 

@@ -291,15 +291,26 @@ impl MemoryCache {
 
     /// Stores `vector` under `key` with the cache's TTL.
     pub fn insert(&self, key: &str, vector: FeatureVector) {
-        self.insert_entry(key, vector, None);
+        let _ = self.insert_entry(key, vector, None);
     }
 
     /// Stores `vector` under `key` with its own TTL (`None`: the cache's TTL).
     pub fn insert_with_ttl(&self, key: &str, vector: FeatureVector, ttl: Option<Duration>) {
-        self.insert_entry(key, vector, ttl);
+        let _ = self.insert_entry(key, vector, ttl);
     }
 
-    fn insert_entry(&self, key: &str, vector: FeatureVector, ttl: Option<Duration>) {
+    /// Stores `vector` under `key` with the cache's TTL and returns how many live entries it
+    /// evicted and the number of entries afterwards (for [`super::CacheObserver`]).
+    pub(crate) fn insert_reporting(&self, key: &str, vector: FeatureVector) -> (u64, usize) {
+        self.insert_entry(key, vector, None)
+    }
+
+    fn insert_entry(
+        &self,
+        key: &str,
+        vector: FeatureVector,
+        ttl: Option<Duration>,
+    ) -> (u64, usize) {
         let now = self.clock.monotonic();
         let mut g = self.lock();
         let inner = &mut *g;
@@ -333,10 +344,12 @@ impl MemoryCache {
                 evicted += 1;
             }
         }
+        let len = inner.map.len();
         drop(g);
         bump(&self.stats.sets);
         add(&self.stats.evictions, evicted);
         add(&self.stats.expirations, expired);
+        (evicted, len)
     }
 
     /// Removes `key`; true when it was present.

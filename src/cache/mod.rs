@@ -25,6 +25,7 @@
 //! * [`tuning`]: the original service's two cache-tuning recommenders, rule for rule.
 //! * `redis` (feature `redis`): the L2 with timeouts, reconnection and a circuit breaker.
 //! * [`tiered`]: the L1 → L2 → compute flow with single-flight.
+//! * [`observe`]: the [`CacheObserver`] hook that metrics are recorded through.
 //! * [`extract`]: cached extraction from bytes or a path.
 //!
 //! **The cache is an accelerator, never a point of failure.** Backends report failures as
@@ -69,6 +70,7 @@ pub mod codec;
 pub mod extract;
 pub mod key;
 pub mod memory;
+pub mod observe;
 #[cfg(feature = "redis")]
 pub mod redis;
 pub mod tiered;
@@ -82,6 +84,7 @@ pub use memory::{
     ApplyOutcome, ApplySnapshot, CacheSettings, MemoryCache, PrewarmReport, ROLLBACK_WINDOW,
     RollbackOutcome, SettingsUpdate,
 };
+pub use observe::{CacheObserver, L2Op, Tier};
 #[cfg(feature = "cluster")]
 pub use redis::RedisClusterCache;
 #[cfg(feature = "redis")]

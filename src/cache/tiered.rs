@@ -18,11 +18,12 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::OnceCell;
 
 use super::memory::MemoryCache;
+use super::observe::{CacheObserver, L2Op, Tier};
 use super::{CacheBackend, CacheError, CacheStats, bump};
 use crate::features::{FeatureVector, FeatureVersion};
 
@@ -135,6 +136,7 @@ pub struct TieredCache {
     config: TieredConfig,
     inflight: Inflight,
     counters: Counters,
+    observer: Option<Arc<dyn CacheObserver>>,
 }
 
 impl TieredCache {
@@ -150,6 +152,27 @@ impl TieredCache {
             config,
             inflight: Mutex::new(HashMap::new()),
             counters: Counters::default(),
+            observer: None,
+        }
+    }
+
+    /// This cache, reporting its events to `observer` (e.g. `cadfeat::metrics::Metrics`).
+    /// See [`CacheObserver`] for what is reported; without one nothing is timed.
+    pub fn with_observer(mut self, observer: Arc<dyn CacheObserver>) -> Self {
+        self.observer = Some(observer);
+        self
+    }
+
+    /// The observer, if any.
+    pub fn observer(&self) -> Option<&Arc<dyn CacheObserver>> {
+        self.observer.as_ref()
+    }
+
+    /// Stores into L1 and reports the evictions and the new size.
+    fn l1_store(&self, key: &str, vector: FeatureVector) {
+        let (evicted, len) = self.l1.insert_reporting(key, vector);
+        if let Some(o) = &self.observer {
+            o.l1_changed(evicted, len);
         }
     }
 
@@ -195,15 +218,19 @@ impl TieredCache {
         }
     }
 
-    fn l2_failed(&self, e: &CacheError) {
+    fn l2_failed(&self, op: L2Op, e: &CacheError) {
         bump(&self.counters.l2_errors);
         if *e == CacheError::Timeout {
             bump(&self.counters.l2_timeouts);
+        }
+        if let Some(o) = &self.observer {
+            o.l2_error(op, e);
         }
     }
 
     async fn l2_call<R>(
         &self,
+        op: L2Op,
         fut: impl Future<Output = Result<R, CacheError>>,
     ) -> Result<R, CacheError> {
         let r = match tokio::time::timeout(self.config.l2_timeout, fut).await {
@@ -211,7 +238,7 @@ impl TieredCache {
             Err(_) => Err(CacheError::Timeout),
         };
         if let Err(e) = &r {
-            self.l2_failed(e);
+            self.l2_failed(op, e);
         }
         r
     }
@@ -219,14 +246,23 @@ impl TieredCache {
     /// Looks `key` up in L2 only; failures and wrong versions are misses (and counted).
     async fn l2_lookup(&self, key: &str, version: FeatureVersion) -> Option<FeatureVector> {
         let l2 = self.l2.as_ref()?;
-        match self.l2_call(l2.get(key)).await {
+        let start = self.observer.as_ref().map(|_| Instant::now());
+        let found = match self.l2_call(L2Op::Get, l2.get(key)).await {
             Ok(Some(v)) if v.version == version && v.values.len() == version.dim() => Some(v),
             Ok(Some(_)) => {
                 bump(&self.counters.l2_wrong_version);
+                if let Some(o) = &self.observer {
+                    o.wrong_version(Tier::L2);
+                }
                 None
             }
             Ok(None) | Err(_) => None,
+        };
+        if let (Some(o), Some(start)) = (&self.observer, start) {
+            o.lookup_latency(Tier::L2, start.elapsed().as_secs_f64());
+            o.lookup(Tier::L2, found.is_some());
         }
+        found
     }
 
     /// Looks `key` up in L1, then L2 (an L2 hit fills L1). Never computes.
@@ -241,12 +277,20 @@ impl TieredCache {
         }
         let v = self.l2_lookup(key, version).await?;
         bump(&self.counters.l2_hits);
-        self.l1.insert(key, v.clone());
+        self.l1_store(key, v.clone());
         Some((v, CacheSource::L2))
     }
 
+    /// One counted L1 lookup (reported to the observer once, with its latency).
     fn l1_lookup(&self, key: &str, version: FeatureVersion) -> Option<FeatureVector> {
-        self.l1.lookup(key).filter(|v| v.version == version)
+        let Some(o) = &self.observer else {
+            return self.l1.lookup(key).filter(|v| v.version == version);
+        };
+        let start = Instant::now();
+        let found = self.l1.lookup(key).filter(|v| v.version == version);
+        o.lookup_latency(Tier::L1, start.elapsed().as_secs_f64());
+        o.lookup(Tier::L1, found.is_some());
+        found
     }
 
     /// Looks up many keys: L1 first, then one batched L2 lookup (Redis `MGET`) for the rest;
@@ -277,19 +321,36 @@ impl TieredCache {
             return out;
         }
         let ks: Vec<&str> = missing.iter().map(|(_, k)| *k).collect();
-        if let Ok(found) = self.l2_call(l2.get_many(&ks)).await {
-            for ((i, k), v) in missing.into_iter().zip(found) {
+        let start = self.observer.as_ref().map(|_| Instant::now());
+        let result = self.l2_call(L2Op::GetMany, l2.get_many(&ks)).await;
+        if let (Some(o), Some(start)) = (&self.observer, start) {
+            o.lookup_latency(Tier::L2, start.elapsed().as_secs_f64());
+        }
+        let mut hits = 0usize;
+        if let Ok(found) = result {
+            for ((i, k), v) in missing.iter().copied().zip(found) {
                 match v {
                     Some(v) if v.version == version && v.values.len() == version.dim() => {
                         bump(&self.counters.l2_hits);
-                        self.l1.insert(k, v.clone());
+                        hits += 1;
+                        self.l1_store(k, v.clone());
                         if let Some(slot) = out.get_mut(i) {
                             *slot = Some((v, CacheSource::L2));
                         }
                     }
-                    Some(_) => bump(&self.counters.l2_wrong_version),
+                    Some(_) => {
+                        bump(&self.counters.l2_wrong_version);
+                        if let Some(o) = &self.observer {
+                            o.wrong_version(Tier::L2);
+                        }
+                    }
                     None => {}
                 }
+            }
+        }
+        if let Some(o) = &self.observer {
+            for n in 0..missing.len() {
+                o.lookup(Tier::L2, n < hits);
             }
         }
         out
@@ -298,16 +359,22 @@ impl TieredCache {
     /// Stores `vector` in L2 (errors counted, not returned) and then L1.
     pub async fn put(&self, key: &str, vector: &FeatureVector) {
         if let Some(l2) = self.l2.as_ref() {
-            let _ = self.l2_call(l2.set(key, vector, self.config.l2_ttl)).await;
+            let _ = self
+                .l2_call(L2Op::Set, l2.set(key, vector, self.config.l2_ttl))
+                .await;
         }
-        self.l1.insert(key, vector.clone());
+        self.l1_store(key, vector.clone());
     }
 
     /// Removes `key` from both levels (L2 errors are counted and ignored).
     pub async fn invalidate(&self, key: &str) {
-        self.l1.remove(key);
+        if self.l1.remove(key)
+            && let Some(o) = &self.observer
+        {
+            o.l1_changed(0, self.l1.len());
+        }
         if let Some(l2) = self.l2.as_ref() {
-            let _ = self.l2_call(l2.delete(key)).await;
+            let _ = self.l2_call(L2Op::Delete, l2.delete(key)).await;
         }
     }
 
@@ -356,12 +423,16 @@ impl TieredCache {
                 }
                 if let Some(v) = self.l2_lookup(key, version).await {
                     bump(&self.counters.l2_hits);
-                    self.l1.insert(key, v.clone());
+                    self.l1_store(key, v.clone());
                     *source_slot = Some(CacheSource::L2);
                     return Ok(v);
                 }
                 bump(&self.counters.computations);
-                match compute().await {
+                let computed = compute().await;
+                if let Some(o) = &self.observer {
+                    o.computed(computed.is_ok());
+                }
+                match computed {
                     Ok((v, x)) => {
                         self.put(key, &v).await;
                         *source_slot = Some(CacheSource::Miss);
@@ -390,6 +461,9 @@ impl TieredCache {
             Some(s) => s,
             None => {
                 bump(&self.counters.coalesced);
+                if let Some(o) = &self.observer {
+                    o.coalesced();
+                }
                 CacheSource::Coalesced
             }
         };

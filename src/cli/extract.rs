@@ -34,10 +34,21 @@ pub struct ExtractArgs {
     /// Capacity of the in-memory L1 cache. Turns the cache on.
     #[arg(long = "l1-capacity")]
     pub l1_capacity: Option<usize>,
+    /// After the run, write the metrics (Prometheus text format) to this file.
+    #[cfg(feature = "metrics")]
+    #[arg(long = "metrics-out", value_name = "FILE")]
+    pub metrics_out: Option<PathBuf>,
     /// Files (or, with --recursive, directories).
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
 }
+
+/// The metrics of a run, when `--metrics-out` asks for them.
+#[cfg(feature = "metrics")]
+pub type RunMetrics = std::sync::Arc<cadfeat::metrics::Metrics>;
+/// The metrics of a run (none without the `metrics` feature).
+#[cfg(not(feature = "metrics"))]
+pub type RunMetrics = ();
 
 /// The outcome of one file.
 pub struct FileResult {
@@ -51,11 +62,30 @@ pub struct FileResult {
     pub seconds: f64,
 }
 
-/// Reads and extracts one file.
-pub fn extract_file(path: &Path, extractor: &FeatureExtractor, limits: &Limits) -> FileResult {
+/// Reads and extracts one file, recording in `metrics` when given.
+pub fn extract_file(
+    path: &Path,
+    extractor: &FeatureExtractor,
+    limits: &Limits,
+    metrics: Option<&RunMetrics>,
+) -> FileResult {
     let start = Instant::now();
     let mut format = None;
     let outcome = (|| {
+        #[cfg(feature = "metrics")]
+        if let Some(m) = metrics {
+            let bytes = cadfeat::read_file_bytes(path, limits).inspect_err(|e| {
+                m.record_rejection(e);
+            })?;
+            let ext = path.extension().and_then(|e| e.to_str());
+            let f = m.detect(&bytes, ext)?;
+            format = Some(f);
+            let doc = m.parse(&bytes, f, limits)?;
+            let vector = m.extract(extractor, &doc);
+            return Ok((Some(doc), vector));
+        }
+        #[cfg(not(feature = "metrics"))]
+        let _ = metrics;
         let bytes = cadfeat::read_file_bytes(path, limits)?;
         let ext = path.extension().and_then(|e| e.to_str());
         let f = cadfeat::format::detect(&bytes, ext)?;
@@ -64,6 +94,10 @@ pub fn extract_file(path: &Path, extractor: &FeatureExtractor, limits: &Limits) 
         let vector = extractor.extract(&doc);
         Ok((Some(doc), vector))
     })();
+    #[cfg(feature = "metrics")]
+    if let Some(m) = metrics {
+        m.record_request(outcome.is_ok());
+    }
     FileResult {
         format,
         outcome,
@@ -76,11 +110,16 @@ pub fn extract_file(path: &Path, extractor: &FeatureExtractor, limits: &Limits) 
 struct CliCache {
     runtime: tokio::runtime::Runtime,
     extractor: cadfeat::cache::CachedExtractor,
+    metrics: Option<RunMetrics>,
 }
 
 impl CliCache {
     /// Builds the cache when `--redis` or `--l1-capacity` asks for one.
-    fn from_args(args: &ExtractArgs, limits: &Limits) -> Result<Option<CliCache>, String> {
+    fn from_args(
+        args: &ExtractArgs,
+        limits: &Limits,
+        metrics: Option<&RunMetrics>,
+    ) -> Result<Option<CliCache>, String> {
         use std::sync::Arc;
 
         use cadfeat::cache::{
@@ -108,13 +147,31 @@ impl CliCache {
             }
             None => None,
         };
-        let tiered = Arc::new(TieredCache::new(l1, l2, TieredConfig::default()));
+        let tiered = TieredCache::new(l1, l2, TieredConfig::default());
+        #[cfg(feature = "metrics")]
+        let tiered = match metrics {
+            Some(m) => tiered.with_observer(m.clone()),
+            None => tiered,
+        };
+        let tiered = Arc::new(tiered);
         let extractor = CachedExtractor::new(
             FeatureExtractor::new(args.feature_version),
             limits.clone(),
             tiered,
         );
-        Ok(Some(CliCache { runtime, extractor }))
+        #[cfg(feature = "metrics")]
+        let extractor = match metrics {
+            Some(m) => {
+                m.watch_cache(extractor.cache());
+                extractor.with_metrics(m.clone())
+            }
+            None => extractor,
+        };
+        Ok(Some(CliCache {
+            runtime,
+            extractor,
+            metrics: metrics.cloned(),
+        }))
     }
 
     /// Extracts one file through the cache.
@@ -123,9 +180,23 @@ impl CliCache {
         let mut format = None;
         let mut cache = None;
         let outcome = (|| {
-            let bytes = cadfeat::read_file_bytes(path, limits)?;
-            let ext = path.extension().and_then(|e| e.to_str());
-            format = Some(cadfeat::format::detect(&bytes, ext)?);
+            // Failures before the cached extraction are recorded here; the cached extraction
+            // records its own request, rejections, parse and extraction.
+            let before = (|| {
+                let bytes = cadfeat::read_file_bytes(path, limits)?;
+                let ext = path.extension().and_then(|e| e.to_str());
+                let f = cadfeat::format::detect(&bytes, ext)?;
+                Ok::<_, cadfeat::Error>((bytes, ext, f))
+            })();
+            #[cfg(feature = "metrics")]
+            if let (Err(e), Some(m)) = (&before, &self.metrics) {
+                m.record_rejection(e);
+                m.record_request(false);
+            }
+            #[cfg(not(feature = "metrics"))]
+            let _ = &self.metrics;
+            let (bytes, ext, f) = before?;
+            format = Some(f);
             let r = self
                 .runtime
                 .block_on(self.extractor.extract_bytes(bytes, ext))?;
@@ -148,7 +219,14 @@ pub fn run(args: &ExtractArgs) -> ExitCode {
         limits.max_bytes = m;
     }
     let extractor = FeatureExtractor::new(args.feature_version);
-    let cache = match CliCache::from_args(args, &limits) {
+    #[cfg(feature = "metrics")]
+    let metrics: Option<RunMetrics> = args
+        .metrics_out
+        .as_ref()
+        .map(|_| std::sync::Arc::new(cadfeat::metrics::Metrics::new()));
+    #[cfg(not(feature = "metrics"))]
+    let metrics: Option<RunMetrics> = None;
+    let cache = match CliCache::from_args(args, &limits, metrics.as_ref()) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("cadfeat: {e}");
@@ -162,7 +240,7 @@ pub fn run(args: &ExtractArgs) -> ExitCode {
     for path in &files {
         let result = match &cache {
             Some(c) => c.extract_file(path, &limits),
-            None => extract_file(path, &extractor, &limits),
+            None => extract_file(path, &extractor, &limits, metrics.as_ref()),
         };
         if result.outcome.is_err() {
             failed += 1;
@@ -174,6 +252,13 @@ pub fn run(args: &ExtractArgs) -> ExitCode {
             return ExitCode::from(if failed > 0 { 1 } else { 0 });
         }
         progress.tick(&path.display().to_string());
+    }
+    #[cfg(feature = "metrics")]
+    if let (Some(file), Some(m)) = (&args.metrics_out, &metrics)
+        && let Err(e) = std::fs::write(file, m.render())
+    {
+        eprintln!("cadfeat: cannot write metrics to {}: {e}", file.display());
+        return ExitCode::from(1);
     }
     if failed > 0 {
         eprintln!("cadfeat: {failed} of {} file(s) failed", files.len());

@@ -1,0 +1,106 @@
+//! Metrics overhead on v4 extraction from an already parsed document.
+//!
+//! * `metrics_v4/plain`: `FeatureExtractor::extract` (no metrics).
+//! * `metrics_v4/recorded`: `Metrics::extract` (timing + `feature_extraction_latency_seconds`,
+//!   `v4_surface_count`, `v4_shape_entropy`). Target: < 5 % over `plain`.
+//!
+//! The documents are the DXF-like document of `benches/extract.rs` (12 kinds, 8 layers) and the
+//! B-Rep-less STL `tests/data/stl/sphere_with_hole_ascii.stl` as read by cadfeat.
+//!
+//! * `metrics_read_extract_v4/*`: detect + parse + v4 extraction of a real file (a cache miss),
+//!   plain vs. through `Metrics::read` + `Metrics::extract` (parse timed too).
+//! * `parts/*`: what recording adds, piece by piece (a pair of clock reads; one observation).
+//!
+//! Also `metrics_render`: rendering the exposition text of a registry with every series.
+//!
+//! Run: `cargo bench --bench metrics -- --warm-up-time 1 --measurement-time 3`
+
+use std::hint::black_box;
+
+use cadfeat::metrics::Metrics;
+use cadfeat::{BoundingBox, CadDocument, FeatureExtractor, FeatureVersion, Format, Limits};
+use criterion::{Criterion, criterion_group, criterion_main};
+
+fn dxf_like() -> CadDocument {
+    let mut doc = CadDocument::new(Format::Dxf);
+    let kinds = [
+        "LINE",
+        "ARC",
+        "CIRCLE",
+        "LWPOLYLINE",
+        "TEXT",
+        "MTEXT",
+        "INSERT",
+        "SPLINE",
+        "ELLIPSE",
+        "DIMENSION",
+        "HATCH",
+        "POINT",
+    ];
+    for (i, k) in kinds.iter().enumerate() {
+        let layer = format!("L{}", i % 8);
+        doc.add_entities(k, Some(&layer), 10 + 7 * i as u64);
+    }
+    doc.bbox = BoundingBox::from_corners([-5.0, 0.0, 0.0], [120.0, 80.0, 0.0]);
+    doc
+}
+
+fn bench(c: &mut Criterion) {
+    let v4 = FeatureExtractor::new(FeatureVersion::V4);
+    let metrics = Metrics::new();
+    let mut docs = vec![("dxf_like", dxf_like())];
+    let stl = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/stl/sphere_with_hole_ascii.stl"
+    );
+    if let Ok(doc) = cadfeat::read_file(stl, &Limits::default()) {
+        docs.push(("stl_sphere", doc));
+    }
+    for (name, doc) in &docs {
+        let mut g = c.benchmark_group(format!("metrics_v4/{name}"));
+        g.bench_function("plain", |b| b.iter(|| v4.extract(black_box(doc))));
+        g.bench_function("recorded", |b| {
+            b.iter(|| metrics.extract(black_box(&v4), black_box(doc)))
+        });
+        g.finish();
+    }
+    // The whole miss path (detect + parse + extract) of a real file, where metrics also time
+    // the parse: the per-file overhead relative to what a cache miss costs.
+    let dxf = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/dxf/cadman_sdi_no_handles.dxf"
+    );
+    let limits = Limits::default();
+    for (name, path) in [("stl_sphere", stl), ("dxf_cadman", dxf)] {
+        let Ok(bytes) = std::fs::read(path) else {
+            continue;
+        };
+        let mut g = c.benchmark_group(format!("metrics_read_extract_v4/{name}"));
+        g.bench_function("plain", |b| {
+            b.iter(|| {
+                let doc = cadfeat::read_bytes(black_box(&bytes), None, &limits).unwrap();
+                v4.extract(&doc)
+            })
+        });
+        g.bench_function("recorded", |b| {
+            b.iter(|| {
+                let doc = metrics.read(black_box(&bytes), None, &limits).unwrap();
+                metrics.extract(&v4, &doc)
+            })
+        });
+        g.finish();
+    }
+
+    // What the recorded path adds, piece by piece.
+    c.bench_function("parts/instant_pair", |b| {
+        b.iter(|| black_box(std::time::Instant::now()).elapsed())
+    });
+    let h = cadfeat::metrics::AtomicHistogram::new(&cadfeat::metrics::EXTRACTION_LATENCY_BUCKETS);
+    c.bench_function("parts/histogram_observe", |b| {
+        b.iter(|| h.observe(black_box(3e-7)))
+    });
+    c.bench_function("metrics_render", |b| b.iter(|| black_box(metrics.render())));
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

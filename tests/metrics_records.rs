@@ -1,0 +1,221 @@
+//! Migration, tuning, prewarm and rejection recording, with expected values from the spec
+//! (original-service.md §7.2, §10.5) and by hand.
+
+#![cfg(feature = "metrics")]
+
+use cadfeat::metrics::{Metrics, MigrateStatus};
+use cadfeat::{FeatureVersion, Limits};
+
+fn sample(text: &str, series: &str) -> f64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+        .unwrap_or_else(|| panic!("series {series} not in exposition"))
+}
+
+#[test]
+fn migrations_count_by_status_and_observe_the_dimension_delta() {
+    let m = Metrics::new();
+    // v4 (24) → v3 (22): a downgrade, delta −2.
+    let down = m
+        .migrate(&[0.5; 24], FeatureVersion::V4, FeatureVersion::V3)
+        .unwrap();
+    assert_eq!(down.values.len(), 22);
+    // v1 (7) → v4 (24): an upgrade, delta +17.
+    m.migrate(&[0.5; 7], FeatureVersion::V1, FeatureVersion::V4)
+        .unwrap();
+    // Same version: skipped, no delta.
+    m.migrate(&[0.5; 12], FeatureVersion::V2, FeatureVersion::V2)
+        .unwrap();
+    // 23 values are not a v4 vector: an error, no delta.
+    assert!(
+        m.migrate(&[0.5; 23], FeatureVersion::V4, FeatureVersion::V5)
+            .is_err()
+    );
+    // A store's own statuses.
+    m.record_migration(MigrateStatus::DryRun, Some(40.0));
+    m.record_migration(MigrateStatus::NotFound, None);
+    let t = m.render();
+    for (status, n) in [
+        ("downgraded", 1.0),
+        ("migrated", 1.0),
+        ("skipped", 1.0),
+        ("error", 1.0),
+        ("dry_run", 1.0),
+        ("not_found", 1.0),
+    ] {
+        assert_eq!(
+            sample(&t, &format!("vector_migrate_total{{status=\"{status}\"}}")),
+            n,
+            "{status}"
+        );
+    }
+    assert_eq!(sample(&t, "vector_migrate_dimension_delta_count"), 3.0);
+    assert_eq!(
+        sample(&t, "vector_migrate_dimension_delta_sum"),
+        -2.0 + 17.0 + 40.0
+    );
+    // Buckets −20 … 100: −2 falls in le=-2 and above; 17 in le=20; 40 in le=50.
+    assert_eq!(
+        sample(&t, "vector_migrate_dimension_delta_bucket{le=\"-5\"}"),
+        0.0
+    );
+    assert_eq!(
+        sample(&t, "vector_migrate_dimension_delta_bucket{le=\"-2\"}"),
+        1.0
+    );
+    assert_eq!(
+        sample(&t, "vector_migrate_dimension_delta_bucket{le=\"10\"}"),
+        1.0
+    );
+    assert_eq!(
+        sample(&t, "vector_migrate_dimension_delta_bucket{le=\"20\"}"),
+        2.0
+    );
+    assert_eq!(
+        sample(&t, "vector_migrate_dimension_delta_bucket{le=\"50\"}"),
+        3.0
+    );
+    m.record_dimension_rejection("dimension_mismatch_register");
+    assert_eq!(
+        sample(
+            &m.render(),
+            "vector_dimension_rejections_total{reason=\"dimension_mismatch_register\"}"
+        ),
+        1.0
+    );
+}
+
+#[cfg(feature = "cache")]
+#[test]
+fn tuning_sets_the_gauges_and_counts_requests() {
+    use cadfeat::cache::{MemoryCache, recommend_from_hit_rate, recommend_from_stats};
+    let m = Metrics::new();
+    // Spec §10.5: (95, 100, 300, 60, 40, 10) → capacity 150, ttl 300.
+    m.record_tuning(&recommend_from_stats(95, 100, 300, 60, 40, 10));
+    let t = m.render();
+    assert_eq!(
+        sample(&t, "feature_cache_tuning_recommended_capacity"),
+        150.0
+    );
+    assert_eq!(
+        sample(&t, "feature_cache_tuning_recommended_ttl_seconds"),
+        300.0
+    );
+    // Spec §10.5 POST: hit_rate 0.40, capacity 1000, ttl 1000, window 2 h → (1000, 800).
+    m.record_tuning_advice(&recommend_from_hit_rate(0.40, 1000, 1000, 2.0));
+    // Out of range: invalid, gauges untouched.
+    m.record_tuning_advice(&recommend_from_hit_rate(1.5, 1000, 1000, 2.0));
+    let t = m.render();
+    assert_eq!(
+        sample(&t, "feature_cache_tuning_recommended_capacity"),
+        1000.0
+    );
+    assert_eq!(
+        sample(&t, "feature_cache_tuning_recommended_ttl_seconds"),
+        800.0
+    );
+    assert_eq!(
+        sample(&t, "feature_cache_tuning_requests_total{status=\"ok\"}"),
+        2.0
+    );
+    assert_eq!(
+        sample(
+            &t,
+            "feature_cache_tuning_requests_total{status=\"invalid\"}"
+        ),
+        1.0
+    );
+    assert_eq!(
+        sample(&t, "feature_cache_tuning_requests_total{status=\"error\"}"),
+        0.0
+    );
+    let cache = MemoryCache::new(4, 0);
+    m.record_prewarm(&cache.prewarm("auto", 0));
+    assert_eq!(
+        sample(&m.render(), "feature_cache_prewarm_total{result=\"ok\"}"),
+        1.0
+    );
+}
+
+#[test]
+fn rejections_by_reason() {
+    let m = Metrics::new();
+    let limits = Limits::default();
+    assert!(m.read(b"", None, &limits).is_err());
+    assert!(m.read(b"just some words", None, &limits).is_err());
+    // An ASCII STL whose facet is cut short: malformed, and its parse is timed under stl.
+    assert!(
+        m.read(
+            b"solid x\nfacet normal 0 0 1\nouter loop\nvertex 0 0\n",
+            Some("stl"),
+            &limits
+        )
+        .is_err()
+    );
+    let tight = Limits {
+        max_triangles: 1,
+        ..Limits::default()
+    };
+    let two = b"solid t\nfacet normal 0 0 1\nouter loop\nvertex 0 0 0\nvertex 1 0 0\nvertex 0 1 0\nendloop\nendfacet\nfacet normal 0 0 1\nouter loop\nvertex 0 0 0\nvertex 1 0 0\nvertex 1 1 0\nendloop\nendfacet\nendsolid t\n";
+    let e = m.read(two, Some("stl"), &tight).unwrap_err();
+    let t = m.render();
+    let reason = cadfeat::metrics::rejection_reason(&e).unwrap();
+    eprintln!("empty: {:?}", m.read(b"", None, &limits).err());
+    let _ = reason;
+    assert_eq!(
+        sample(&t, "analysis_rejections_total{reason=\"unknown_format\"}")
+            + sample(&t, "analysis_rejections_total{reason=\"empty\"}"),
+        2.0
+    );
+    assert_eq!(
+        sample(&t, "analysis_rejections_total{reason=\"malformed\"}"),
+        1.0
+    );
+    assert_eq!(
+        sample(&t, "analysis_rejections_total{reason=\"limit_exceeded\"}"),
+        1.0
+    );
+    assert_eq!(
+        sample(&t, "cadfeat_limit_exceeded_total{limit=\"max_triangles\"}"),
+        1.0
+    );
+    assert_eq!(
+        sample(&t, "parse_stage_latency_seconds_count{format=\"stl\"}"),
+        2.0
+    );
+    // Not rejections of an input.
+    assert_eq!(
+        cadfeat::metrics::rejection_reason(&cadfeat::Error::UnknownVersion("v9".into())),
+        None
+    );
+}
+
+#[test]
+fn a_step_file_read_in_part_is_counted_as_degraded_not_rejected() {
+    let m = Metrics::new();
+    // A shell referring to a face that does not exist: the B-Rep layer fails and the reader
+    // returns the Part-21 layer with `metadata.degraded` set (see tests/step_reader.rs).
+    let step = "ISO-10303-21;\nHEADER;\nFILE_DESCRIPTION((''),'2;1');\nFILE_SCHEMA(('AUTOMOTIVE_DESIGN'));\nENDSEC;\nDATA;\n#1=CLOSED_SHELL('',(#99));\n#3=MANIFOLD_SOLID_BREP('',#1);\n#4=SHAPE_REPRESENTATION('',(#3),#5);\n#5=REPRESENTATION_CONTEXT('','');\nENDSEC;\nEND-ISO-10303-21;\n";
+    let doc = m
+        .read(step.as_bytes(), Some("step"), &Limits::default())
+        .unwrap();
+    assert!(doc.metadata.degraded.is_some());
+    let t = m.render();
+    assert_eq!(
+        sample(&t, "cadfeat_degraded_reads_total{format=\"step\"}"),
+        1.0
+    );
+    assert_eq!(
+        sample(&t, "parse_stage_latency_seconds_count{format=\"step\"}"),
+        1.0
+    );
+    for reason in cadfeat::metrics::REJECTION_REASONS {
+        assert_eq!(
+            sample(
+                &t,
+                &format!("analysis_rejections_total{{reason=\"{reason}\"}}")
+            ),
+            0.0
+        );
+    }
+}
