@@ -56,25 +56,25 @@ fn step_area_volume_and_speed_against_occ() {
             common::num(&row, "volume"),
             notes.chars().take(120).collect::<String>()
         );
-        if let (Some(ref_area), Some(area)) = (common::num(&row, "area"), brep.area) {
-            if ref_area > 0.0 {
-                area_checked += 1;
-                let e = rel(area, ref_area);
-                if e <= 0.01 {
-                    area_ok += 1;
-                } else {
-                    misses.push(format!(
-                        "{file}: area {area:.6e} vs occ {ref_area:.6e} ({:.3}%)",
-                        e * 100.0
-                    ));
-                }
+        if let (Some(ref_area), Some(area)) = (common::num(&row, "area"), brep.area)
+            && ref_area > 0.0
+        {
+            area_checked += 1;
+            let e = rel(area, ref_area);
+            if e <= 0.01 {
+                area_ok += 1;
+            } else {
+                misses.push(format!(
+                    "{file}: area {area:.6e} vs occ {ref_area:.6e} ({:.3}%)",
+                    e * 100.0
+                ));
             }
         }
         let closed_solid = common::num(&row, "solids").unwrap_or(0.0) > 0.0
             && !notes.contains("open shell")
             && !notes.contains("not closed");
-        if closed_solid {
-            if let Some(ref_vol) = common::num(&row, "volume").filter(|v| *v > 0.0) {
+        if closed_solid && let Some(ref_vol) = common::num(&row, "volume").filter(|v| *v > 0.0) {
+            {
                 vol_checked += 1;
                 match brep.volume {
                     Some(v) if rel(v, ref_vol) <= 0.01 => vol_ok += 1,
