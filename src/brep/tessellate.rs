@@ -1358,6 +1358,13 @@ fn push_tri(out: &mut Vec<[u32; 3]>, t: [u32; 3], flip: bool) {
 }
 
 /// Constrained Delaunay triangulation of parameter-space polygons plus interior lattice points.
+/// A CDT point; coordinates too small for spade's exact predicates (|x| < 1e-40, rounding
+/// noise around zero) become zero instead of failing the insertion with `TooSmall`.
+fn cdt_point(x: f64, y: f64) -> Point2<f64> {
+    let snap = |a: f64| if a.abs() < 1e-40 { 0.0 } else { a };
+    Point2::new(snap(x), snap(y))
+}
+
 fn triangulate_uv(
     ctx: &mut Ctx,
     face: &Face,
@@ -1453,7 +1460,7 @@ fn triangulate_uv(
         let mut hs = Vec::with_capacity(poly.len());
         for p in poly {
             let h = cdt
-                .insert(Point2::new(p.uv[0] * su, p.uv[1] * sv))
+                .insert(cdt_point(p.uv[0] * su, p.uv[1] * sv))
                 .map_err(|e| format!("triangulation: {e:?}"))?;
             let k = h.index();
             if k >= vid.len() {
@@ -1569,7 +1576,7 @@ fn triangulate_uv(
                     v0 + (j as f64 + 0.5 + 0.04 * jv) * hv,
                 ];
                 let h = cdt
-                    .insert(Point2::new(uv[0] * su, uv[1] * sv))
+                    .insert(cdt_point(uv[0] * su, uv[1] * sv))
                     .map_err(|e| format!("triangulation: {e:?}"))?;
                 let k = h.index();
                 if k >= vid.len() {
