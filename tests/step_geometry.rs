@@ -74,18 +74,16 @@ fn step_area_volume_and_speed_against_occ() {
             && !notes.contains("open shell")
             && !notes.contains("not closed");
         if closed_solid && let Some(ref_vol) = common::num(&row, "volume").filter(|v| *v > 0.0) {
-            {
-                vol_checked += 1;
-                match brep.volume {
-                    Some(v) if rel(v, ref_vol) <= 0.01 => vol_ok += 1,
-                    Some(v) => misses.push(format!(
-                        "{file}: volume {v:.6e} vs occ {ref_vol:.6e} ({:.3}%)",
-                        rel(v, ref_vol) * 100.0
-                    )),
-                    None => misses.push(format!(
-                        "{file}: volume not computed (mesh not closed) vs occ {ref_vol:.6e}"
-                    )),
-                }
+            vol_checked += 1;
+            match brep.volume {
+                Some(v) if rel(v, ref_vol) <= 0.01 => vol_ok += 1,
+                Some(v) => misses.push(format!(
+                    "{file}: volume {v:.6e} vs occ {ref_vol:.6e} ({:.3}%)",
+                    rel(v, ref_vol) * 100.0
+                )),
+                None => misses.push(format!(
+                    "{file}: volume not computed (mesh not closed) vs occ {ref_vol:.6e}"
+                )),
             }
         }
     }
