@@ -34,7 +34,13 @@ fn main() {
     for w in &b.warnings {
         println!("read: {w}");
     }
-    let opts = TessOptions::for_model(&b.model);
+    let mut opts = TessOptions::for_model(&b.model);
+    if let Some(k) = std::env::var("TESS_TOL_SCALE")
+        .ok()
+        .and_then(|v| v.parse::<f64>().ok())
+    {
+        opts.tolerance *= k;
+    }
     let tess = tessellate(&b.model, &opts, &limits);
     for w in &tess.warnings {
         let kind = w
@@ -54,5 +60,18 @@ fn main() {
             .unwrap_or_default();
         println!("{w} [{kind}]");
     }
-    println!("faces {} tol {}", b.model.faces.len(), opts.tolerance);
+    let m = &tess.mesh;
+    let mut vol = 0.0;
+    for t in &m.triangles {
+        let [a, b, c] = t.map(|i| m.positions.get(i as usize).copied().unwrap_or([0.0; 3]));
+        vol += (a[0] * (b[1] * c[2] - b[2] * c[1]) - a[1] * (b[0] * c[2] - b[2] * c[0])
+            + a[2] * (b[0] * c[1] - b[1] * c[0]))
+            / 6.0;
+    }
+    println!(
+        "faces {} tol {} triangles {} signed volume {vol:.6e}",
+        b.model.faces.len(),
+        opts.tolerance,
+        m.triangles.len()
+    );
 }
