@@ -68,6 +68,24 @@ fn main() {
             + a[2] * (b[0] * c[1] - b[1] * c[0]))
             / 6.0;
     }
+    for (si, s) in b.model.solids.iter().enumerate() {
+        for &sh in &s.shells {
+            let Some(shell) = b.model.shells.get(sh as usize) else {
+                continue;
+            };
+            let mut tris = Vec::new();
+            for &f in &shell.faces {
+                if let Some(r) = tess.face_triangles.get(f as usize) {
+                    tris.extend_from_slice(&m.triangles[r.clone()]);
+                }
+            }
+            let v = cadfeat::brep::analysis::signed_volume(m, &tris);
+            println!(
+                "solid {si} shell {sh}: {} faces, signed volume {v:.6e}",
+                shell.faces.len()
+            );
+        }
+    }
     println!(
         "faces {} tol {} triangles {} signed volume {vol:.6e}",
         b.model.faces.len(),
