@@ -68,6 +68,20 @@ fn main() {
             + a[2] * (b[0] * c[1] - b[1] * c[0]))
             / 6.0;
     }
+    let mut in_shell = vec![false; b.model.faces.len()];
+    for s in &b.model.shells {
+        for &f in &s.faces {
+            if let Some(x) = in_shell.get_mut(f as usize) {
+                *x = true;
+            }
+        }
+    }
+    for (i, ok) in in_shell.iter().enumerate() {
+        if !ok {
+            let n = tess.face_triangles.get(i).map(|r| r.len()).unwrap_or(0);
+            println!("face {i} is in no shell ({n} triangles)");
+        }
+    }
     for (si, s) in b.model.solids.iter().enumerate() {
         for &sh in &s.shells {
             let Some(shell) = b.model.shells.get(sh as usize) else {

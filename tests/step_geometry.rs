@@ -12,6 +12,16 @@ use std::time::Instant;
 
 use cadfeat::{Format, Limits};
 
+/// Files whose OpenCascade volume is not the volume of their closed solids, with the reason.
+const VOLUME_REFERENCE_UNUSABLE: &[(&str, &str)] = &[(
+    "step/nist_ctc05_pmi_ap242.stp",
+    "besides the solid (#90, one CLOSED_SHELL of 204 faces) the file has a surface body \
+     (#22 SHELL_BASED_SURFACE_MODEL of OPEN_SHELL #21 'Fill.3', one face; REFERENCE counts 2 \
+     shells, 205 faces); OCC's VolumeProperties on the compound adds that open face's \
+     divergence integral (~1.4e5 mm3, 1.3%): the solid alone is 1.2661e7, solid + open face \
+     1.2803e7 against OCC's 1.2830e7",
+)];
+
 fn rel(a: f64, b: f64) -> f64 {
     (a - b).abs() / b.abs().max(1e-300)
 }
@@ -72,7 +82,8 @@ fn step_area_volume_and_speed_against_occ() {
         }
         let closed_solid = common::num(&row, "solids").unwrap_or(0.0) > 0.0
             && !notes.contains("open shell")
-            && !notes.contains("not closed");
+            && !notes.contains("not closed")
+            && !VOLUME_REFERENCE_UNUSABLE.iter().any(|(f, _)| f == file);
         if closed_solid && let Some(ref_vol) = common::num(&row, "volume").filter(|v| *v > 0.0) {
             vol_checked += 1;
             match brep.volume {
@@ -86,6 +97,9 @@ fn step_area_volume_and_speed_against_occ() {
                 )),
             }
         }
+    }
+    for (f, why) in VOLUME_REFERENCE_UNUSABLE {
+        println!("volume not compared: {f}: {why}");
     }
     ratios.sort_by(|a, b| a.0.total_cmp(&b.0));
     let median = ratios.get(ratios.len() / 2).map(|r| r.0).unwrap_or(0.0);
