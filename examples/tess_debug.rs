@@ -82,6 +82,30 @@ fn main() {
             println!("face {i} is in no shell ({n} triangles)");
         }
     }
+    if std::env::var_os("TESS_FACES").is_some() {
+        for (i, f) in b.model.faces.iter().enumerate() {
+            let mut a = 0.0;
+            if let Some(r) = tess.face_triangles.get(i) {
+                for t in &m.triangles[r.clone()] {
+                    let [p, q, s] =
+                        t.map(|k| m.positions.get(k as usize).copied().unwrap_or([0.0; 3]));
+                    let (u, v) = (
+                        [q[0] - p[0], q[1] - p[1], q[2] - p[2]],
+                        [s[0] - p[0], s[1] - p[1], s[2] - p[2]],
+                    );
+                    let c = [
+                        u[1] * v[2] - u[2] * v[1],
+                        u[2] * v[0] - u[0] * v[2],
+                        u[0] * v[1] - u[1] * v[0],
+                    ];
+                    a += 0.5 * (c[0] * c[0] + c[1] * c[1] + c[2] * c[2]).sqrt();
+                }
+            }
+            let s = format!("{:?}", f.surface);
+            let name: String = s.chars().take_while(|c| c.is_alphanumeric()).collect();
+            println!("face {i} {name} bounds {} area {a:.4}", f.bounds.len());
+        }
+    }
     for (si, s) in b.model.solids.iter().enumerate() {
         for &sh in &s.shells {
             let Some(shell) = b.model.shells.get(sh as usize) else {
