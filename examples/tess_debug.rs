@@ -118,6 +118,16 @@ fn main() {
                 }
             }
             let v = cadfeat::brep::analysis::signed_volume(m, &tris);
+            let mut count = std::collections::HashMap::new();
+            for t in &tris {
+                for k in 0..3 {
+                    let (a, c) = (t[k], t[(k + 1) % 3]);
+                    *count.entry((a.min(c), a.max(c))).or_insert(0u32) += 1;
+                }
+            }
+            let bad: Vec<_> = count.iter().filter(|e| *e.1 != 2).take(6).collect();
+            let nbad = count.values().filter(|&&c| c != 2).count();
+            println!("  {nbad} edges not used twice, e.g. {bad:?}");
             println!(
                 "solid {si} shell {sh}: {} faces, signed volume {v:.6e}",
                 shell.faces.len()
