@@ -3,6 +3,7 @@
 //! Every subcommand that reports on files prints one JSON object per line on stdout (the
 //! contract scripts and tests parse: fields are only ever added), diagnostics on stderr.
 
+mod bench;
 mod extract;
 mod output;
 mod progress;
@@ -26,6 +27,8 @@ struct Cli {
 enum Command {
     /// Extract feature vectors: one JSON object per file and line on stdout.
     Extract(extract::ExtractArgs),
+    /// Measure extraction speed over a directory: per-format files/s, MB/s, median and p95.
+    Bench(bench::BenchArgs),
     /// List the slots (name, category, version) of a feature version, one JSON object per line.
     Slots {
         /// Feature version (v1 … v5).
@@ -39,6 +42,7 @@ pub fn run() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Extract(args) => extract::run(&args),
+        Command::Bench(args) => bench::run(&args),
         Command::Slots { feature_version } => output::print_slots(feature_version),
     }
 }
