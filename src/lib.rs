@@ -16,6 +16,8 @@
 //! * [`brep`]: the B-Rep model that STEP and IGES are read into, and its tessellation.
 //! * [`geometry`]: mesh geometry (area, volume, inertia, topology, shape distribution).
 //! * [`features`]: versioned feature vectors, slot manifests and migration between versions.
+//! * [`index`]: vector indexes (in memory with a local file, Redis) with cosine top-k and
+//!   migration of stored vectors; `pipeline` (feature `pipeline`): async extract-and-index.
 //! * `ffi` (feature `ffi`, on by default): the C API of `libcadfeat`, header `include/cadfeat.h`.
 //! * [`error`]: the one [`Error`] enum.
 
@@ -31,9 +33,12 @@ pub mod features;
 pub mod ffi;
 pub mod format;
 pub mod geometry;
+pub mod index;
 pub mod limits;
 #[cfg(feature = "metrics")]
 pub mod metrics;
+#[cfg(feature = "pipeline")]
+pub mod pipeline;
 pub mod readers;
 
 use std::path::Path;

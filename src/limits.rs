@@ -15,10 +15,12 @@ pub struct Limits {
     /// Most entities (DXF entities, STEP instances, IGES directory entries, mesh faces)
     /// a document may hold. Default 20 million.
     pub max_entities: u64,
-    /// Most triangles in a document's mesh (read or tessellated). Default 10 million
-    /// (about 0.9 GB as f64 coordinates plus indices).
+    /// Most triangles in a document's mesh (read or tessellated). Default 3 million: a whole
+    /// extraction (read + v5 features) peaks at up to ~400 bytes per triangle (measured in
+    /// `tests/hostile_memory.rs`), so 3 million triangles plus a `max_bytes` input stay under
+    /// 2 GiB.
     pub max_triangles: u64,
-    /// Most mesh vertices. Default 30 million.
+    /// Most mesh vertices. Default 9 million (3 per triangle).
     pub max_vertices: u64,
     /// Deepest nesting of DXF block inserts (INSERT inside a block inserted by an INSERT…).
     /// Default 16.
@@ -38,8 +40,8 @@ impl Default for Limits {
         Limits {
             max_bytes: 512 * 1024 * 1024,
             max_entities: 20_000_000,
-            max_triangles: 10_000_000,
-            max_vertices: 30_000_000,
+            max_triangles: 3_000_000,
+            max_vertices: 9_000_000,
             max_block_depth: 16,
             max_nesting: 64,
             max_expanded_entities: 10_000_000,

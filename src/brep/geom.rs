@@ -653,7 +653,7 @@ impl Surface {
     }
 
     /// Generic inversion: Gauss–Newton from `hint`; when that does not land on the surface,
-    /// from the best point of a 13×13 sample grid as well, keeping the closer result.
+    /// from the best point of a sample grid (13×13, finer for B-splines with many spans) as well, keeping the closer result.
     fn newton_uv(
         &self,
         info: &DomainInfo,
@@ -674,11 +674,19 @@ impl Surface {
         let (u0, u1) = info.u_range.unwrap_or((-span, span));
         let (v0, v1) = info.v_range.unwrap_or((-span, span));
         let mut best = (f64::INFINITY, f64::NAN, f64::NAN);
-        let n = 12;
-        for i in 0..=n {
-            for j in 0..=n {
-                let u = u0 + (u1 - u0) * i as f64 / n as f64;
-                let v = v0 + (v1 - v0) * j as f64 / n as f64;
+        // B-splines with many knot spans (thread sweeps winding many times) get two samples
+        // per span, so that the seed lies on the right turn; at most 48 per direction.
+        let (nu_grid, nv_grid) = match self {
+            Surface::Bspline(b) => (
+                (2 * b.nu.saturating_sub(b.u_degree)).clamp(12, 48),
+                (2 * b.nv.saturating_sub(b.v_degree)).clamp(12, 48),
+            ),
+            _ => (12, 12),
+        };
+        for i in 0..=nu_grid {
+            for j in 0..=nv_grid {
+                let u = u0 + (u1 - u0) * i as f64 / nu_grid as f64;
+                let v = v0 + (v1 - v0) * j as f64 / nv_grid as f64;
                 if let Some((q, _, _)) = self.eval_in(info, u, v) {
                     let d = dist(q, p);
                     if d < best.0 {

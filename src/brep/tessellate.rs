@@ -186,6 +186,8 @@ struct Ctx<'a> {
     warnings: Vec<String>,
     dropped_warnings: usize,
     weld: HashMap<[u64; 3], u32>,
+    /// The face being meshed (for warnings).
+    face_index: usize,
 }
 
 impl Ctx<'_> {
@@ -261,6 +263,7 @@ pub fn tessellate(model: &BrepModel, opts: &TessOptions, limits: &Limits) -> Tes
         warnings: Vec::new(),
         dropped_warnings: 0,
         weld: HashMap::new(),
+        face_index: 0,
     };
     // Edges: sampled once each, in model order.
     let mut edge_polylines: Vec<Option<Vec<u32>>> = Vec::with_capacity(model.edges.len());
@@ -284,6 +287,7 @@ pub fn tessellate(model: &BrepModel, opts: &TessOptions, limits: &Limits) -> Tes
     for (fi, face) in model.faces.iter().enumerate() {
         let start = triangles.len();
         let npos = ctx.positions.len();
+        ctx.face_index = fi;
         let r = catch_unwind(AssertUnwindSafe(|| {
             mesh_face(&mut ctx, face, &edge_polylines, &mut triangles)
         }));
@@ -1354,6 +1358,13 @@ fn push_tri(out: &mut Vec<[u32; 3]>, t: [u32; 3], flip: bool) {
 }
 
 /// Constrained Delaunay triangulation of parameter-space polygons plus interior lattice points.
+/// A CDT point; coordinates too small for spade's exact predicates (|x| < 1e-40, rounding
+/// noise around zero) become zero instead of failing the insertion with `TooSmall`.
+fn cdt_point(x: f64, y: f64) -> Point2<f64> {
+    let snap = |a: f64| if a.abs() < 1e-40 { 0.0 } else { a };
+    Point2::new(snap(x), snap(y))
+}
+
 fn triangulate_uv(
     ctx: &mut Ctx,
     face: &Face,
@@ -1449,7 +1460,7 @@ fn triangulate_uv(
         let mut hs = Vec::with_capacity(poly.len());
         for p in poly {
             let h = cdt
-                .insert(Point2::new(p.uv[0] * su, p.uv[1] * sv))
+                .insert(cdt_point(p.uv[0] * su, p.uv[1] * sv))
                 .map_err(|e| format!("triangulation: {e:?}"))?;
             let k = h.index();
             if k >= vid.len() {
@@ -1474,6 +1485,7 @@ fn triangulate_uv(
         }
         handles.push(hs);
     }
+    let mut crossed = false;
     for hs in &handles {
         let n = hs.len();
         for k in 0..n {
@@ -1482,7 +1494,36 @@ fn triangulate_uv(
                 continue;
             }
             if cdt.try_add_constraint(a, b).is_empty() && !cdt.exists_constraint(a, b) {
-                return Err("trimming loops intersect in parameter space".into());
+                // Crossing trimming loops (sampled curved edges whose chords cross, loops
+                // that overlap within the modelling tolerance): split both constraints at the
+                // crossing. The parity fill stays well defined; the new points lie on a
+                // boundary, so the face's mesh may not be watertight with its neighbour.
+                if cdt.add_constraint_and_split(a, b, |p| p).is_empty()
+                    && !cdt.exists_constraint(a, b)
+                {
+                    return Err("trimming loops intersect in parameter space".into());
+                }
+                crossed = true;
+            }
+        }
+    }
+    if crossed {
+        ctx.warn(format!(
+            "face {}: trimming loops cross in parameter space; split at the crossings",
+            ctx.face_index
+        ));
+        let n = cdt.num_vertices();
+        if n > vid.len() {
+            vid.resize(n, None);
+            vuv.resize(n, [0.0; 2]);
+        }
+        for v in cdt.vertices() {
+            let k = v.fix().index();
+            if vid.get(k).copied().flatten().is_none()
+                && let Some(slot) = vuv.get_mut(k)
+            {
+                let p = v.position();
+                *slot = [p.x / su, p.y / sv];
             }
         }
     }
@@ -1535,7 +1576,7 @@ fn triangulate_uv(
                     v0 + (j as f64 + 0.5 + 0.04 * jv) * hv,
                 ];
                 let h = cdt
-                    .insert(Point2::new(uv[0] * su, uv[1] * sv))
+                    .insert(cdt_point(uv[0] * su, uv[1] * sv))
                     .map_err(|e| format!("triangulation: {e:?}"))?;
                 let k = h.index();
                 if k >= vid.len() {

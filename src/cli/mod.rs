@@ -5,6 +5,7 @@
 
 mod bench;
 mod extract;
+mod index;
 mod output;
 mod progress;
 
@@ -29,6 +30,11 @@ enum Command {
     Extract(extract::ExtractArgs),
     /// Measure extraction speed over a directory: per-format files/s, MB/s, median and p95.
     Bench(bench::BenchArgs),
+    /// Extract files and add their vectors to an index (a local file or Redis): one JSON line
+    /// per file.
+    Index(index::IndexArgs),
+    /// The most similar indexed files to FILE: one `{"id","score"}` JSON line per hit, best first.
+    Search(index::SearchArgs),
     /// List the slots (name, category, version) of a feature version, one JSON object per line.
     Slots {
         /// Feature version (v1 … v5).
@@ -43,6 +49,8 @@ pub fn run() -> ExitCode {
     match cli.command {
         Command::Extract(args) => extract::run(&args),
         Command::Bench(args) => bench::run(&args),
+        Command::Index(args) => index::run_index(&args),
+        Command::Search(args) => index::run_search(&args),
         Command::Slots { feature_version } => output::print_slots(feature_version),
     }
 }

@@ -1,0 +1,7 @@
+//! libFuzzer entry point (nightly: `cargo +nightly fuzz run json --features libfuzzer`).
+//! The stable runner `cadfeat-fuzz --target json` runs the same target.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    let _ = cadfeat_fuzz::run("json", data);
+});

@@ -1,0 +1,176 @@
+//! Hostile STEP inputs: references that form a cycle or point nowhere, non-finite
+//! coordinates, a 10,000-deep parameter list and a file cut inside a number. Each must end in a
+//! typed error, or in a document the STEP reader marks as degraded (its documented behaviour
+//! for broken references), with a finite feature vector, within a "does not hang" time and a
+//! peak-allocation bound (counting global allocator).
+//!
+//! The inputs are edits of a small committed file (`tests/data/step/`, a CadQuery cube and
+//! cylinder), so that the broken reference sits inside a structure the B-Rep layer really
+//! follows.
+
+mod hostile;
+
+use cadfeat::{CadDocument, Error, Format, LimitKind, Limits, Result, readers};
+use hostile::{Counting, MIB, assert_bounded, assert_finite_vector, assert_limit, measure};
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn cube() -> String {
+    std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/step/cadquery_red_cube_blue_cylinder_colors.step"),
+    )
+    .expect("committed STEP sample")
+}
+
+/// Reads `text` with the default limits under the time and memory bounds.
+fn read_bounded(what: &str, text: &str) -> Result<CadDocument> {
+    let (r, cost) = measure(|| readers::read(text.as_bytes(), Format::Step, &Limits::default()));
+    // The sample is 18 KB; its normal read is the reference for "bounded".
+    assert_bounded(what, cost, 64 * MIB);
+    r
+}
+
+/// A typed error, or a document that is degraded (or otherwise sane) with a finite vector.
+fn assert_typed_or_degraded(what: &str, r: &Result<CadDocument>, expect_degraded: bool) {
+    match r {
+        Err(Error::Malformed { .. } | Error::LimitExceeded { .. }) => {}
+        Err(e) => panic!("{what}: untyped outcome {e:?}"),
+        Ok(doc) => {
+            if expect_degraded {
+                assert!(
+                    doc.metadata.degraded.is_some() || !doc.metadata.warnings.is_empty(),
+                    "{what}: read as if nothing were wrong"
+                );
+            }
+            assert_finite_vector(what, doc);
+        }
+    }
+}
+
+#[test]
+fn the_unedited_sample_reads() {
+    let r = read_bounded("sample", &cube());
+    let doc = r.expect("the sample reads");
+    assert!(doc.metadata.degraded.is_none());
+}
+
+#[test]
+fn references_that_point_nowhere() {
+    // The location #150 of the placement #118 of the plane #78 becomes #888888, which no
+    // instance defines.
+    let text = cube().replace(
+        "#118 = AXIS2_PLACEMENT_3D( '', #150,",
+        "#118 = AXIS2_PLACEMENT_3D( '', #888888,",
+    );
+    assert_ne!(text, cube());
+    let r = read_bounded("dangling reference", &text);
+    assert_typed_or_degraded("dangling reference", &r, true);
+
+    // Every reference to #150 dangles (#150 is removed).
+    let text: String = cube()
+        .lines()
+        .filter(|l| !l.starts_with("#150 ="))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let r = read_bounded("removed instance", &text);
+    assert_typed_or_degraded("removed instance", &r, true);
+}
+
+#[test]
+fn references_that_form_a_cycle() {
+    // The placement #118 of the plane #78 has itself as its location.
+    let text = cube().replace(
+        "#118 = AXIS2_PLACEMENT_3D( '', #150,",
+        "#118 = AXIS2_PLACEMENT_3D( '', #118,",
+    );
+    assert_ne!(text, cube());
+    let r = read_bounded("self reference", &text);
+    assert_typed_or_degraded("self reference", &r, true);
+
+    // A two-instance cycle: #118's location is #999991, whose location is #118.
+    let text = cube()
+        .replace(
+            "#118 = AXIS2_PLACEMENT_3D( '', #150,",
+            "#118 = AXIS2_PLACEMENT_3D( '', #999991,",
+        )
+        .replace(
+            "ENDSEC;\nEND-ISO",
+            "#999991 = AXIS2_PLACEMENT_3D( '', #118, #151, #152 );\nENDSEC;\nEND-ISO",
+        );
+    assert!(
+        text.contains("#999991 ="),
+        "the sample ends with ENDSEC; END-ISO"
+    );
+    let r = read_bounded("two-instance cycle", &text);
+    assert_typed_or_degraded("two-instance cycle", &r, true);
+
+    // A closed shell and an edge loop that list themselves among their members.
+    for (what, from, to) in [
+        (
+            "shell containing itself",
+            "#106 = CLOSED_SHELL( '', ( #44,",
+            "#106 = CLOSED_SHELL( '', ( #106,",
+        ),
+        (
+            "edge loop containing itself",
+            "#117 = EDGE_LOOP( '', ( #146,",
+            "#117 = EDGE_LOOP( '', ( #117,",
+        ),
+    ] {
+        let text = cube().replace(from, to);
+        assert_ne!(text, cube(), "{what}");
+        let r = read_bounded(what, &text);
+        assert_typed_or_degraded(what, &r, true);
+    }
+}
+
+#[test]
+fn non_finite_coordinates() {
+    // Part 21 has no NaN literal; 1.E400 overflows to infinity when parsed.
+    let text = cube().replacen(
+        "#107 = CARTESIAN_POINT( '', ( 0.00000000000000,",
+        "#107 = CARTESIAN_POINT( '', ( 1.E400,",
+        1,
+    );
+    assert_ne!(text, cube());
+    let r = read_bounded("1.E400 coordinate", &text);
+    assert_typed_or_degraded("1.E400 coordinate", &r, false);
+    let text = cube().replacen(
+        "#107 = CARTESIAN_POINT( '', ( 0.00000000000000,",
+        "#107 = CARTESIAN_POINT( '', ( -1.E99999,",
+        1,
+    );
+    let r = read_bounded("-1.E99999 coordinate", &text);
+    assert_typed_or_degraded("-1.E99999 coordinate", &r, false);
+}
+
+#[test]
+fn parameter_list_nested_10000_deep() {
+    let deep = format!(
+        "#999992 = CARTESIAN_POINT( '', {}0.{} );\nENDSEC;\nEND-ISO",
+        "(".repeat(10_000),
+        ")".repeat(10_000)
+    );
+    let text = cube().replace("ENDSEC;\nEND-ISO", &deep);
+    for limits in [Limits::default(), Limits::unlimited()] {
+        let (r, cost) = measure(|| readers::read(text.as_bytes(), Format::Step, &limits));
+        assert_limit("step 10000 deep", &r, LimitKind::Nesting);
+        assert_bounded("step 10000 deep", cost, 16 * MIB);
+    }
+}
+
+#[test]
+fn file_ending_in_the_middle_of_a_number() {
+    let text = cube();
+    let at = text
+        .find("#107 = CARTESIAN_POINT( '', ( 0.0000")
+        .expect("point #107")
+        + "#107 = CARTESIAN_POINT( '', ( 0.0000".len();
+    let r = read_bounded("cut inside a number", &text[..at]);
+    match r {
+        Err(Error::Malformed { .. }) => {}
+        other => panic!("cut inside a number: {other:?}"),
+    }
+}
