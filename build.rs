@@ -7,7 +7,13 @@ fn main() {
     println!("cargo::rustc-check-cfg=cfg(cadfeat_corpus)");
     println!("cargo::rerun-if-env-changed=CADFEAT_CORPUS");
     let dir = corpus_dir();
-    println!("cargo::rerun-if-changed={}", dir.display());
+    // Watch the corpus only where it exists: a missing path would make cargo rerun this script
+    // on every build (as in the published crate, where `../shared/corpus` never exists).
+    if dir.is_dir() {
+        println!("cargo::rerun-if-changed={}", dir.display());
+    } else {
+        println!("cargo::rerun-if-changed=build.rs");
+    }
     if dir.join("MANIFEST.tsv").is_file() {
         println!("cargo::rustc-cfg=cadfeat_corpus");
         println!("cargo::rustc-env=CADFEAT_CORPUS_DIR={}", dir.display());

@@ -3,6 +3,7 @@
 //! Every subcommand that reports on files prints one JSON object per line on stdout (the
 //! contract scripts and tests parse: fields are only ever added), diagnostics on stderr.
 
+mod bench;
 mod extract;
 mod index;
 mod output;
@@ -27,6 +28,8 @@ struct Cli {
 enum Command {
     /// Extract feature vectors: one JSON object per file and line on stdout.
     Extract(extract::ExtractArgs),
+    /// Measure extraction speed over a directory: per-format files/s, MB/s, median and p95.
+    Bench(bench::BenchArgs),
     /// Extract files and add their vectors to an index (a local file or Redis): one JSON line
     /// per file.
     Index(index::IndexArgs),
@@ -45,6 +48,7 @@ pub fn run() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Extract(args) => extract::run(&args),
+        Command::Bench(args) => bench::run(&args),
         Command::Index(args) => index::run_index(&args),
         Command::Search(args) => index::run_search(&args),
         Command::Slots { feature_version } => output::print_slots(feature_version),
