@@ -3,6 +3,35 @@
 //! Turns CAD files into versioned feature vectors for machine learning, search and
 //! deduplication, fast.
 //!
+//! ## Quick start
+//!
+//! ```
+//! use cadfeat::{FeatureExtractor, FeatureVersion, Limits};
+//!
+//! let doc = cadfeat::read_file("tests/data/step/freecad_comb.step", &Limits::default())?;
+//! let v5 = FeatureExtractor::new(FeatureVersion::V5).extract(&doc);
+//! assert_eq!(v5.values.len(), 64);
+//! # Ok::<(), cadfeat::Error>(())
+//! ```
+//!
+//! Index vectors and search by cosine similarity (filters apply before the top-k cut):
+//!
+//! ```
+//! use cadfeat::index::{Filter, MemoryIndex, VectorIndex, metadata_for};
+//! use cadfeat::{FeatureExtractor, FeatureVersion, Limits};
+//!
+//! let extractor = FeatureExtractor::new(FeatureVersion::V5);
+//! let index = MemoryIndex::new();
+//! for path in ["tests/data/step/freecad_comb.step", "tests/data/stl/blender_benchy_low_poly_binary.stl"] {
+//!     let doc = cadfeat::read_file(path, &Limits::default())?;
+//!     index.insert(path, extractor.extract(&doc).values, metadata_for(FeatureVersion::V5, 0))?;
+//! }
+//! let query = extractor.extract(&cadfeat::read_file("tests/data/step/freecad_comb.step", &Limits::default())?);
+//! let hits = index.search(&query.values, 1, &Filter::new())?;
+//! assert_eq!(hits[0].id, "tests/data/step/freecad_comb.step");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! The data flow, one module per step:
 //!
 //! ```text
