@@ -49,6 +49,7 @@ pub mod math;
 pub mod nurbs;
 pub mod primitives;
 pub mod tessellate;
+mod tjunction;
 pub mod transform;
 
 pub use analysis::{analyze_with, compact_mesh, is_closed, signed_volume, triangle_area};

@@ -21,6 +21,10 @@
 //!    `(u, v)` plane; triangles are kept by a flood fill that toggles inside/outside at each
 //!    constraint edge, so holes and outer loops need no orientation. Lattice points too close
 //!    to a boundary are left out (they would split a shared edge and break watertightness).
+//!    Where trimming loops cross in parameter space, the triangulation splits both boundary
+//!    segments at the crossing; each face records the points it put on its boundary segments,
+//!    and once every face is meshed the triangles of the other faces on those segments are
+//!    split into fans through the same vertices (`tjunction`), so the mesh stays closed.
 //! 5. Faces without bounds on a bounded domain (full spheres, tori, untrimmed B-spline
 //!    patches) are meshed as a structured lattice whose periodic sides and poles share ids.
 //! 6. Triangles are oriented by the face: counter-clockwise in `(u, v)` means along
@@ -41,7 +45,7 @@
 //! Loops that wind around v instead (a torus elbow bounded by two tube circles) are handled by
 //! the same construction with u and v exchanged. Not handled (the face is skipped with a
 //! warning): loops winding around both directions, more than two winding loops, and trimming
-//! loops that cross each other in parameter space.
+//! loops whose crossings the triangulation cannot split.
 //!
 //! # Budgets
 //! Every loop is bounded: edge sampling by [`MAX_EDGE_SEGMENTS`], inversion by
@@ -57,6 +61,7 @@ use spade::{ConstrainedDelaunayTriangulation, Point2, Triangulation};
 
 use super::geom::{DomainInfo, unwrap_near};
 use super::math::*;
+use super::tjunction::{self, SegmentSplit};
 use super::{BrepModel, Curve, Face, Loop, Surface, Vec3};
 use crate::document::Mesh;
 use crate::limits::Limits;
@@ -188,6 +193,8 @@ struct Ctx<'a> {
     weld: HashMap<[u64; 3], u32>,
     /// The face being meshed (for warnings).
     face_index: usize,
+    /// Boundary segments that faces' triangulations split (T-junctions to repair).
+    splits: Vec<SegmentSplit>,
 }
 
 impl Ctx<'_> {
@@ -264,6 +271,7 @@ pub fn tessellate(model: &BrepModel, opts: &TessOptions, limits: &Limits) -> Tes
         dropped_warnings: 0,
         weld: HashMap::new(),
         face_index: 0,
+        splits: Vec::new(),
     };
     // Edges: sampled once each, in model order.
     let mut edge_polylines: Vec<Option<Vec<u32>>> = Vec::with_capacity(model.edges.len());
@@ -287,6 +295,7 @@ pub fn tessellate(model: &BrepModel, opts: &TessOptions, limits: &Limits) -> Tes
     for (fi, face) in model.faces.iter().enumerate() {
         let start = triangles.len();
         let npos = ctx.positions.len();
+        let nsplits = ctx.splits.len();
         ctx.face_index = fi;
         let r = catch_unwind(AssertUnwindSafe(|| {
             mesh_face(&mut ctx, face, &edge_polylines, &mut triangles)
@@ -302,6 +311,7 @@ pub fn tessellate(model: &BrepModel, opts: &TessOptions, limits: &Limits) -> Tes
                 if n > ctx.tris_left {
                     triangles.truncate(start);
                     ctx.positions.truncate(npos);
+                    ctx.splits.truncate(nsplits);
                     ctx.tris_left = 0;
                     ctx.warn(format!(
                         "face {fi}: skipped, triangle limit (max_triangles) reached"
@@ -318,12 +328,14 @@ pub fn tessellate(model: &BrepModel, opts: &TessOptions, limits: &Limits) -> Tes
                 triangles.truncate(start);
                 // Ids allocated by this face only (edge and vertex ids were allocated before).
                 ctx.positions.truncate(npos);
+                ctx.splits.truncate(nsplits);
                 ctx.warn(format!("face {fi}: skipped: {e}"));
                 face_ok.push(false);
                 face_triangles.push(start..start);
             }
         }
     }
+    repair_t_junctions(&mut ctx, &mut triangles, &mut face_triangles);
     if ctx.dropped_warnings > 0 {
         let n = ctx.dropped_warnings;
         ctx.warnings.push(format!("… and {n} more warnings"));
@@ -1281,11 +1293,15 @@ fn join_band(
     if period.is_nan() || period <= 0.0 {
         return Err("winding loop on a non-periodic surface".into());
     }
-    // Start l2 at its point closest (mod period) to p0's u.
+    // Start l2 at its point closest (mod period) to p0's u; among points at that u (an iso-u
+    // edge of l2), the one closest in v, so that the cut does not run along that edge.
+    let du = |q: &Bp| (unwrap_near(q.uv[0], p0.uv[0], period) - p0.uv[0]).abs();
+    let best_du = l2.iter().map(du).fold(f64::INFINITY, f64::min);
     let k = (0..l2.len())
+        .filter(|&a| du(&l2[a]) <= best_du + 1e-9 * period)
         .min_by(|&a, &b| {
-            let da = (unwrap_near(l2[a].uv[0], p0.uv[0], period) - p0.uv[0]).abs();
-            let db = (unwrap_near(l2[b].uv[0], p0.uv[0], period) - p0.uv[0]).abs();
+            let da = (l2[a].uv[1] - p0.uv[1]).abs();
+            let db = (l2[b].uv[1] - p0.uv[1]).abs();
             da.total_cmp(&db)
         })
         .ok_or("empty loop")?;
@@ -1663,8 +1679,9 @@ fn triangulate_uv(
             if cdt.try_add_constraint(a, b).is_empty() && !cdt.exists_constraint(a, b) {
                 // Crossing trimming loops (sampled curved edges whose chords cross, loops
                 // that overlap within the modelling tolerance): split both constraints at the
-                // crossing. The parity fill stays well defined; the new points lie on a
-                // boundary, so the face's mesh may not be watertight with its neighbour.
+                // crossing. The parity fill stays well defined; the new points lie on shared
+                // boundary segments, which are recorded below and split in the neighbouring
+                // faces too once every face is meshed (`repair_t_junctions`).
                 if cdt.add_constraint_and_split(a, b, |p| p).is_empty()
                     && !cdt.exists_constraint(a, b)
                 {
@@ -1754,6 +1771,32 @@ fn triangulate_uv(
             }
         }
     }
+    // Boundary segments the triangulation split (crossing constraints, a constraint through an
+    // existing vertex): the points on them, as CDT vertex indices.
+    let mut split_segs: Vec<(u32, u32, Vec<usize>)> = Vec::new();
+    let mut untraced = 0usize;
+    for (poly, hs) in polys.iter().zip(&handles) {
+        let n = hs.len().min(poly.len());
+        for k in 0..n {
+            let (a, b) = (hs[k], hs[(k + 1) % n]);
+            let (ia, ib) = (poly[k].id, poly[(k + 1) % n].id);
+            if a == b || ia == ib || cdt.exists_constraint(a, b) {
+                continue;
+            }
+            ctx.spend(tjunction::MAX_SPLITS_PER_SEGMENT as u64)?;
+            match constraint_chain(&cdt, a, b) {
+                Some(mid) if !mid.is_empty() => split_segs.push((ia, ib, mid)),
+                Some(_) => {}
+                None => untraced += 1,
+            }
+        }
+    }
+    if untraced > 0 {
+        ctx.warn(format!(
+            "face {}: {untraced} split boundary segments could not be traced (mesh may be open)",
+            ctx.face_index
+        ));
+    }
     // Flood fill: parity toggles across constraint edges; the outer face has parity 0.
     let nf = cdt.num_all_faces();
     let mut inside: Vec<Option<bool>> = vec![None; nf];
@@ -1820,7 +1863,122 @@ fn triangulate_uv(
         }
         push_tri(out, t, flip);
     }
+    // Split points not used by this face's triangles still get an id: the neighbours use them.
+    'segs: for (a, b, mid) in split_segs {
+        let mut ids: Vec<u32> = Vec::with_capacity(mid.len());
+        for k in mid {
+            let id = match vid.get(k).copied().flatten() {
+                Some(id) => id,
+                None => match lattice_ids.get(&k) {
+                    Some(&id) => id,
+                    None => {
+                        let Some(uv) = vuv.get(k).copied() else {
+                            continue 'segs;
+                        };
+                        let p = surf.point(uv[0], uv[1]).ok_or("evaluation failed")?;
+                        let id = ctx.new_id(p)?;
+                        lattice_ids.insert(k, id);
+                        id
+                    }
+                },
+            };
+            if ids.last() != Some(&id) {
+                ids.push(id);
+            }
+        }
+        ctx.splits.push(SegmentSplit { a, b, mid: ids });
+    }
     Ok(())
+}
+
+/// The vertices strictly between `from` and `to`, in order, on the chain of constraint edges
+/// that stands for the straight constraint `from → to` after the triangulation split it (at
+/// crossings with other constraints or at vertices lying on it); `None` when there is no such
+/// chain (at most [`tjunction::MAX_SPLITS_PER_SEGMENT`] points).
+fn constraint_chain(
+    cdt: &ConstrainedDelaunayTriangulation<Point2<f64>>,
+    from: spade::handles::FixedVertexHandle,
+    to: spade::handles::FixedVertexHandle,
+) -> Option<Vec<usize>> {
+    let pa = cdt.vertex(from).position();
+    let pb = cdt.vertex(to).position();
+    let (dx, dy) = (pb.x - pa.x, pb.y - pa.y);
+    let len2 = dx * dx + dy * dy;
+    if !(len2 > 0.0 && len2.is_finite()) {
+        return None;
+    }
+    let len = len2.sqrt();
+    let mag = pa.x.abs().max(pa.y.abs()).max(pb.x.abs()).max(pb.y.abs());
+    // Split points are rounded intersections: close to the line, not exactly on it.
+    let slack = 1e-6 * len + 1e-10 * mag;
+    let mut cur = from;
+    let mut t_cur = 0.0;
+    let mut mid = Vec::new();
+    for _ in 0..=tjunction::MAX_SPLITS_PER_SEGMENT {
+        let mut best: Option<(f64, f64, spade::handles::FixedVertexHandle)> = None;
+        for e in cdt.vertex(cur).out_edges() {
+            if !e.is_constraint_edge() {
+                continue;
+            }
+            let w = e.to();
+            let p = w.position();
+            let (px, py) = (p.x - pa.x, p.y - pa.y);
+            let t = (px * dx + py * dy) / len2;
+            let off = (px * dy - py * dx).abs() / len;
+            if !(t > t_cur && t <= 1.0 + 1e-9 && off <= slack) {
+                continue;
+            }
+            if best.is_none_or(|b| off < b.0) {
+                best = Some((off, t, w.fix()));
+            }
+        }
+        let (_, t, w) = best?;
+        if w == to {
+            return Some(mid);
+        }
+        mid.push(w.index());
+        cur = w;
+        t_cur = t;
+    }
+    None
+}
+
+/// Splits the triangles on boundary segments that a face's triangulation split (recorded in
+/// `ctx.splits`) into fans through the split points, so that the mesh stays watertight across
+/// those edges (see [`tjunction`]).
+fn repair_t_junctions(
+    ctx: &mut Ctx,
+    triangles: &mut Vec<[u32; 3]>,
+    ranges: &mut [std::ops::Range<usize>],
+) {
+    if ctx.splits.is_empty() {
+        return;
+    }
+    let splits = std::mem::take(&mut ctx.splits);
+    if let Err(e) = ctx.spend(triangles.len() as u64 / 4 + splits.len() as u64) {
+        ctx.warn(format!("split boundary points not propagated: {e}"));
+        return;
+    }
+    match tjunction::repair(
+        &mut ctx.positions,
+        triangles,
+        ranges,
+        &splits,
+        ctx.tris_left,
+        ctx.max_vertices,
+    ) {
+        Ok(s) => {
+            ctx.tris_left = ctx.tris_left.saturating_sub(s.added as u64);
+            if s.skipped > 0 {
+                ctx.warn(format!(
+                    "{} split boundary segments with more than {} points not propagated",
+                    s.skipped,
+                    tjunction::MAX_SPLITS_PER_SEGMENT
+                ));
+            }
+        }
+        Err(e) => ctx.warn(format!("split boundary points not propagated: {e}")),
+    }
 }
 
 /// A faceted face: every `Loop::Poly` projected on the Newell plane of the outer polygon and
