@@ -45,6 +45,44 @@ fn dxf_like() -> CadDocument {
     doc
 }
 
+/// Median over interleaved rounds of (time of a `recorded` batch / time of a `plain` batch):
+/// on a shared machine a change of load hits both sides of a round alike, so the median ratio
+/// stays meaningful where two separate criterion runs would not. Printed as
+/// `paired/<name>: recorded/plain …`.
+fn paired_overhead(name: &str, batch: usize, mut plain: impl FnMut(), mut recorded: impl FnMut()) {
+    let time = |f: &mut dyn FnMut()| {
+        let t = std::time::Instant::now();
+        for _ in 0..batch {
+            f();
+        }
+        t.elapsed().as_secs_f64()
+    };
+    // Warm-up.
+    time(&mut plain);
+    time(&mut recorded);
+    let mut ratios: Vec<f64> = (0..401)
+        .map(|r| {
+            let (p, q) = if r % 2 == 0 {
+                let p = time(&mut plain);
+                (p, time(&mut recorded))
+            } else {
+                let q = time(&mut recorded);
+                (time(&mut plain), q)
+            };
+            q / p
+        })
+        .collect();
+    ratios.sort_by(f64::total_cmp);
+    let q = |f: f64| ratios[((ratios.len() - 1) as f64 * f) as usize];
+    println!(
+        "paired/{name}: recorded/plain median {:.4} (quartiles {:.4} … {:.4}), {} rounds of {batch}",
+        q(0.5),
+        q(0.25),
+        q(0.75),
+        ratios.len()
+    );
+}
+
 fn bench(c: &mut Criterion) {
     let v4 = FeatureExtractor::new(FeatureVersion::V4);
     let metrics = Metrics::new();
@@ -57,6 +95,16 @@ fn bench(c: &mut Criterion) {
         docs.push(("stl_sphere", doc));
     }
     for (name, doc) in &docs {
+        paired_overhead(
+            &format!("v4_{name}"),
+            2000,
+            || {
+                black_box(v4.extract(black_box(doc)));
+            },
+            || {
+                black_box(metrics.extract(black_box(&v4), black_box(doc)));
+            },
+        );
         let mut g = c.benchmark_group(format!("metrics_v4/{name}"));
         g.bench_function("plain", |b| b.iter(|| v4.extract(black_box(doc))));
         g.bench_function("recorded", |b| {
@@ -64,6 +112,57 @@ fn bench(c: &mut Criterion) {
         });
         g.finish();
     }
+    // Every document of the shared corpus, parsed once: one iteration extracts them all (the
+    // overhead on real documents rather than on one synthetic one).
+    if let Some(dir) = option_env!("CADFEAT_CORPUS_DIR") {
+        let mut corpus = Vec::new();
+        let mut stack = vec![std::path::PathBuf::from(dir)];
+        while let Some(d) = stack.pop() {
+            let Ok(entries) = std::fs::read_dir(&d) else {
+                continue;
+            };
+            for e in entries.flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else if let Ok(doc) = cadfeat::read_file(&p, &Limits::default()) {
+                    corpus.push(doc);
+                }
+            }
+        }
+        eprintln!("metrics_v4/corpus_all: {} documents", corpus.len());
+        paired_overhead(
+            "v4_corpus_all",
+            20,
+            || {
+                for doc in &corpus {
+                    black_box(v4.extract(black_box(doc)));
+                }
+            },
+            || {
+                for doc in &corpus {
+                    black_box(metrics.extract(black_box(&v4), black_box(doc)));
+                }
+            },
+        );
+        let mut g = c.benchmark_group("metrics_v4/corpus_all");
+        g.bench_function("plain", |b| {
+            b.iter(|| {
+                for doc in &corpus {
+                    black_box(v4.extract(black_box(doc)));
+                }
+            })
+        });
+        g.bench_function("recorded", |b| {
+            b.iter(|| {
+                for doc in &corpus {
+                    black_box(metrics.extract(black_box(&v4), black_box(doc)));
+                }
+            })
+        });
+        g.finish();
+    }
+
     // The whole miss path (detect + parse + extract) of a real file, where metrics also time
     // the parse: the per-file overhead relative to what a cache miss costs.
     let dxf = concat!(
@@ -94,6 +193,9 @@ fn bench(c: &mut Criterion) {
     // What the recorded path adds, piece by piece.
     c.bench_function("parts/instant_pair", |b| {
         b.iter(|| black_box(std::time::Instant::now()).elapsed())
+    });
+    c.bench_function("parts/stopwatch_pair", |b| {
+        b.iter(|| black_box(cadfeat::metrics::Stopwatch::start()).seconds())
     });
     let h = cadfeat::metrics::AtomicHistogram::new(&cadfeat::metrics::EXTRACTION_LATENCY_BUCKETS);
     c.bench_function("parts/histogram_observe", |b| {

@@ -67,12 +67,17 @@
 //!
 //! # Cost
 //!
-//! Recording an extraction costs two clock reads and three lock-free histogram observations
-//! ([`AtomicHistogram`]); a cache lookup one clock pair, one observation and one counter. On
-//! the 2-core KVM this was measured on, that is about 100–120 ns per extraction (a clock pair
-//! alone measured 72–119 ns under load), i.e. 20 % of a 580 ns v4 extraction from an already
-//! parsed document, and about 7 % of a whole 10 µs read + extract of a small DXF: see
-//! `benches/metrics.rs`. Without a [`Metrics`] nothing is timed or counted.
+//! Histograms keep one shard per thread, written with plain loads and stores (no locked
+//! instruction; [`AtomicHistogram`]), and the three histograms an extraction feeds share one
+//! shard, so recording an extraction is one thread-local lookup and three branch-free bucket
+//! searches. Timing uses the CPU's time-stamp counter where the kernel trusts it as a clock
+//! ([`Stopwatch`]: a pair of reads costs about 30 ns on the 2-core KVM this was measured on,
+//! against about 80 ns for a pair of `Instant::now()`). Even so, timing every v1–v4 extraction
+//! of a small document (0.2–2 µs) would cost 10–25 %, so [`Metrics::extract`] times one in
+//! [`SMALL_EXTRACTION_TIMING_INTERVAL`] of those per thread and every v5 or large one (its docs
+//! say exactly what that means for the histogram). `benches/metrics.rs` measures the overhead
+//! (`paired/*` lines and the criterion groups); the figures are in `BENCHMARKS.md`. Without a
+//! [`Metrics`] nothing is timed or counted.
 //!
 //! # The original's defects, not copied
 //!
@@ -89,7 +94,7 @@
 
 use std::fmt::Write as _;
 use std::sync::Arc;
-use std::time::Instant;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -97,9 +102,11 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 
+pub mod clock;
 pub mod histogram;
 
-pub use histogram::AtomicHistogram;
+pub use clock::Stopwatch;
+pub use histogram::{AtomicHistogram, ShardStore};
 
 use crate::document::CadDocument;
 use crate::error::{Error, LimitKind, Result};
@@ -286,9 +293,34 @@ struct L2ErrorLabel {
 
 type HistFamily<L> = Family<L, AtomicHistogram, fn() -> AtomicHistogram>;
 
-fn extraction_hist() -> AtomicHistogram {
-    AtomicHistogram::new(&EXTRACTION_LATENCY_BUCKETS)
+/// Hands out pre-built histograms (sharing one [`ShardStore`]) to a family, in the order its
+/// label sets are first created; a fresh standalone histogram after that.
+#[derive(Debug, Clone)]
+struct Pool(
+    Arc<std::sync::Mutex<std::collections::VecDeque<AtomicHistogram>>>,
+    &'static [f64],
+);
+
+impl prometheus_client::metrics::family::MetricConstructor<AtomicHistogram> for Pool {
+    fn new_metric(&self) -> AtomicHistogram {
+        let next = self.0.lock().ok().and_then(|mut q| q.pop_front());
+        next.unwrap_or_else(|| AtomicHistogram::new(self.1))
+    }
 }
+
+/// An extraction's per-thread slots after its histograms: the countdown to the next timed
+/// small extraction, then the last timed small duration (`f64` bits) per feature version.
+const EXT_COUNTDOWN: usize = 0;
+const EXT_LAST: usize = 1;
+const EXT_EXTRA: usize = 1 + FeatureVersion::ALL.len();
+
+/// One small v1–v4 extraction in this many (per thread) is timed; see [`Metrics::extract`].
+pub const SMALL_EXTRACTION_TIMING_INTERVAL: u64 = 16;
+
+/// A document is "small" for timing purposes when it has at most this many entity kinds: a
+/// v1–v4 extraction then does O(kinds) work, a few microseconds at most, far below the
+/// smallest `feature_extraction_latency_seconds` bucket (0.5 ms).
+pub const SMALL_DOCUMENT_KINDS: usize = 1024;
 fn parse_hist() -> AtomicHistogram {
     AtomicHistogram::new(&PARSE_LATENCY_BUCKETS)
 }
@@ -312,9 +344,12 @@ struct TierHandles {
 #[cfg_attr(not(feature = "cache"), allow(dead_code))]
 pub struct Metrics {
     registry: Registry,
-    extraction: [AtomicHistogram; 5],
-    surface_count: AtomicHistogram,
-    shape_entropy: AtomicHistogram,
+    /// The per-thread store of `extraction`, `surface_count` and `shape_entropy`, followed by
+    /// [`EXT_EXTRA`] slots at `ext_extra`.
+    ext_store: Arc<ShardStore>,
+    ext_extra: usize,
+    /// Layouts of the five `extraction` histograms, then `surface_count`, `shape_entropy`.
+    ext_layout: [histogram::Layout; 7],
     parse: [AtomicHistogram; 7],
     requests_ok: Counter,
     requests_err: Counter,
@@ -353,27 +388,46 @@ impl Metrics {
     /// knows in advance (each version, format, tier, status, reason) exists from the start with
     /// value 0, so `rate()` works from the first scrape and dashboards never see "no data".
     pub fn new() -> Self {
+        // The stopwatch's one-off calibration (a few milliseconds, once per process) happens
+        // here rather than in the first timed extraction.
+        clock::calibrate();
         let mut registry = Registry::default();
 
-        let extraction_f: HistFamily<VersionLabel> = Family::new_with_constructor(extraction_hist);
+        // Extraction latency (five versions), surface count and shape entropy: one store, so
+        // recording an extraction costs one thread-local lookup.
+        let mut bounds: Vec<&[f64]> = vec![&EXTRACTION_LATENCY_BUCKETS; FeatureVersion::ALL.len()];
+        bounds.push(&SURFACE_COUNT_BUCKETS);
+        bounds.push(&SHAPE_ENTROPY_BUCKETS);
+        let (ext_store, mut group, ext_extra) = AtomicHistogram::group(&bounds, EXT_EXTRA);
+        let layouts: Vec<histogram::Layout> = group.iter().filter_map(|h| h.layout()).collect();
+        let ext_layout: [histogram::Layout; 7] = layouts
+            .try_into()
+            .unwrap_or_else(|_| unreachable!("seven histograms of at most 16 bounds"));
+        let shape_entropy = group.pop().unwrap_or_else(|| AtomicHistogram::new(&[]));
+        let surface_count = group.pop().unwrap_or_else(|| AtomicHistogram::new(&[]));
+        let pool = Pool(
+            Arc::new(std::sync::Mutex::new(group.into())),
+            &EXTRACTION_LATENCY_BUCKETS,
+        );
+        let extraction_f: Family<VersionLabel, AtomicHistogram, Pool> =
+            Family::new_with_constructor(pool);
         registry.register(
             "feature_extraction_latency_seconds",
             "Time to extract a feature vector from a parsed document, per feature version",
             extraction_f.clone(),
         );
-        let extraction = FeatureVersion::ALL.map(|v| {
-            extraction_f.get_or_create_owned(&VersionLabel {
+        // Creating the five series in version order hands them the pooled histograms.
+        for v in FeatureVersion::ALL {
+            let _ = extraction_f.get_or_create(&VersionLabel {
                 version: v.as_str(),
-            })
-        });
+            });
+        }
 
-        let surface_count = AtomicHistogram::new(&SURFACE_COUNT_BUCKETS);
         registry.register(
             "v4_surface_count",
             "Surface count slot of extracted v4/v5 vectors",
             surface_count.clone(),
         );
-        let shape_entropy = AtomicHistogram::new(&SHAPE_ENTROPY_BUCKETS);
         registry.register(
             "v4_shape_entropy",
             "Shape entropy slot of extracted v4/v5 vectors",
@@ -578,9 +632,9 @@ impl Metrics {
         let pos = |name: &str| slots.iter().position(|s| s.name == name);
         Metrics {
             registry,
-            extraction,
-            surface_count,
-            shape_entropy,
+            ext_store,
+            ext_extra,
+            ext_layout,
             parse,
             requests_ok,
             requests_err,
@@ -653,9 +707,9 @@ impl Metrics {
     /// too); a failure is counted as a rejection, a document with `metadata.degraded` in
     /// `cadfeat_degraded_reads_total`.
     pub fn parse(&self, bytes: &[u8], format: Format, limits: &Limits) -> Result<CadDocument> {
-        let start = Instant::now();
+        let start = Stopwatch::start();
         let r = crate::readers::read(bytes, format, limits);
-        self.observe_parse(format, start.elapsed().as_secs_f64());
+        self.observe_parse(format, start.seconds());
         match &r {
             Ok(doc) if doc.metadata.degraded.is_some() => self.record_degraded(format),
             Ok(_) => {}
@@ -677,37 +731,85 @@ impl Metrics {
         self.parse(bytes, format, limits)
     }
 
-    /// [`FeatureExtractor::extract`], timed in `feature_extraction_latency_seconds{version}`;
+    /// [`FeatureExtractor::extract`], recorded in `feature_extraction_latency_seconds{version}`;
     /// v4 and v5 vectors also feed `v4_surface_count` and `v4_shape_entropy` (read from the
     /// vector's own slots, nothing is recomputed).
+    ///
+    /// # What is timed
+    /// Every extraction is counted, in its exact bucket. A v5 extraction (mesh geometry:
+    /// microseconds to seconds), and any extraction of a document with more than
+    /// [`SMALL_DOCUMENT_KINDS`] entity kinds, is timed every time. A v1–v4 extraction of a
+    /// smaller document reads a few counts (0.2–2 µs; the median over the shared corpus is
+    /// about 0.35 µs), which a pair of clock reads (30–80 ns on a VM) would slow by 10–25 %:
+    /// one such extraction in [`SMALL_EXTRACTION_TIMING_INTERVAL`] per thread is timed, and
+    /// the others are recorded with the duration last timed on that thread for that version.
+    /// Their bucket is exact either way (they all take far less than the smallest bound,
+    /// 0.5 ms, unless the thread is preempted during one, which the timed sample sees at the
+    /// same rate); their share of `_sum` is an estimate from the samples.
     pub fn extract(&self, extractor: &FeatureExtractor, doc: &CadDocument) -> FeatureVector {
-        self.extract_with(|| extractor.extract(doc))
+        let version = extractor.version();
+        if version == FeatureVersion::V5 || doc.entity_counts.len() > SMALL_DOCUMENT_KINDS {
+            return self.extract_with(|| extractor.extract(doc));
+        }
+        let shard = self.ext_store.shard();
+        let vi = usize::from(version.number()) - 1;
+        let countdown = shard.get(self.ext_extra + EXT_COUNTDOWN);
+        let last = shard.get(self.ext_extra + EXT_LAST + vi);
+        let left = countdown.map_or(0, |c| c.load(Ordering::Relaxed));
+        let last_secs = last.map_or(0, |c| c.load(Ordering::Relaxed));
+        // `last_secs == 0`: no timed extraction of this version on this thread yet.
+        if left == 0 || last_secs == 0 {
+            let start = Stopwatch::start();
+            let v = extractor.extract(doc);
+            let seconds = start.seconds();
+            if let Some(c) = countdown {
+                c.store(SMALL_EXTRACTION_TIMING_INTERVAL - 1, Ordering::Relaxed);
+            }
+            if let Some(c) = last {
+                // Never store 0 (it means "not timed yet"): the smallest positive f64 instead.
+                c.store(seconds.max(f64::MIN_POSITIVE).to_bits(), Ordering::Relaxed);
+            }
+            self.observe_extraction_in(shard, &v, seconds);
+            v
+        } else {
+            let v = extractor.extract(doc);
+            if let Some(c) = countdown {
+                c.store(left - 1, Ordering::Relaxed);
+            }
+            self.observe_extraction_in(shard, &v, f64::from_bits(last_secs));
+            v
+        }
     }
 
-    /// Runs a custom extraction and records it like [`Metrics::extract`].
+    /// Runs a custom extraction and records it like [`Metrics::extract`] (always timed).
     pub fn extract_with(&self, f: impl FnOnce() -> FeatureVector) -> FeatureVector {
-        let start = Instant::now();
+        let start = Stopwatch::start();
         let v = f();
-        self.observe_extraction(&v, start.elapsed().as_secs_f64());
+        self.observe_extraction(&v, start.seconds());
         v
     }
 
     /// Records an extraction of `vector` that took `seconds` (for callers that time it
     /// themselves).
     pub fn observe_extraction(&self, vector: &FeatureVector, seconds: f64) {
+        self.observe_extraction_in(self.ext_store.shard(), vector, seconds);
+    }
+
+    fn observe_extraction_in(&self, shard: &[AtomicU64], vector: &FeatureVector, seconds: f64) {
+        let [.., surface, entropy] = &self.ext_layout;
         if let Some(h) = self
-            .extraction
+            .ext_layout
             .get(usize::from(vector.version.number()) - 1)
         {
-            h.observe(seconds);
+            h.record(shard, seconds);
         }
         if vector.version >= FeatureVersion::V4 {
             let slot = |i: Option<usize>| i.and_then(|i| vector.values.get(i)).copied();
             if let Some(x) = slot(self.surface_slot) {
-                self.surface_count.observe(x);
+                surface.record(shard, x);
             }
             if let Some(x) = slot(self.entropy_slot) {
-                self.shape_entropy.observe(x);
+                entropy.record(shard, x);
             }
         }
     }
