@@ -11,7 +11,10 @@
 //!    polylines and mapped into the surface's `(u, v)` domain by point inversion. Periodic
 //!    parameters are unwrapped continuously along each loop; the second use of a seam edge in
 //!    a loop is placed one period away from the first; at poles (sphere poles, cone apexes),
-//!    where `u` is undefined, the loop runs along the pole line. Loops that wind once around a
+//!    where `u` is undefined, the loop runs along the pole line from the incoming to the
+//!    outgoing edge's u, in the direction that keeps the face on its side (loops run
+//!    counter-clockwise about the face normal), also when an edge crosses a pole between two
+//!    samples (a great circle over the pole). Loops that wind once around a
 //!    periodic direction (a cylinder band bounded by two circles, a spherical cap bounded by
 //!    one circle) are closed with a cut line, or with the pole line / domain boundary.
 //! 3. **Interior points** lie on a lattice whose steps come from sampling the surface: the
