@@ -35,11 +35,12 @@ struct Agreement {
 }
 
 /// Issue 9's acceptance bar: ≥ 90% of the files within 1% for area and for volume. Not reached
-/// yet (area 30/33, volume 24/29 when this was written: split points on shared edges that
-/// leave a mesh open, see the closing notes), so it is ignored with that reason rather than
-/// loosened; `agreement_does_not_regress` below guards what is reached.
+/// yet for volume (area 32/33, volume 25/29 when this was written: split points on shared
+/// edges that leave a mesh open, the inventor4 space ship, onshape_abc_0000 at 1.07%), so it
+/// is ignored with that reason rather than loosened; `agreement_does_not_regress` below guards
+/// what is reached.
 #[test]
-#[ignore = "issue 9 open: area/volume within 1% of OCC on 30/33 and 24/29 files, below the 90% bar"]
+#[ignore = "issue 9 open: area/volume within 1% of OCC on 32/33 and 25/29 files, below the 90% bar for volume"]
 fn step_area_volume_within_1pct_on_90pct_of_files() {
     let a = step_area_volume_and_speed_against_occ();
     assert!(
@@ -66,13 +67,13 @@ fn agreement_does_not_regress() {
     let a = step_area_volume_and_speed_against_occ();
     assert!(a.area_checked >= 33 && a.vol_checked >= 29);
     assert!(
-        a.area_ok >= 30,
+        a.area_ok >= 32,
         "area within 1% on {}/{}",
         a.area_ok,
         a.area_checked
     );
     assert!(
-        a.vol_ok >= 24,
+        a.vol_ok >= 25,
         "volume within 1% on {}/{}",
         a.vol_ok,
         a.vol_checked

@@ -182,6 +182,32 @@ impl Curve {
         matches!(self, Curve::Circle { .. } | Curve::Ellipse { .. }).then_some(TAU)
     }
 
+    /// The period of a closed curve: 2π for circles and ellipses; for a valid B-spline whose
+    /// two ends coincide (to 1e-6 of its control polygon's size, as for closed surfaces), the
+    /// length of its parameter range. Such a curve is not periodic in its own parameter (it is
+    /// evaluated clamped), but a point moving past its end continues from its start: edges
+    /// and extrusions use that. `None` otherwise.
+    pub fn closed_period(&self) -> Option<f64> {
+        match self {
+            Curve::Bspline(c) => {
+                nurbs::validate_curve(c).ok()?;
+                let (a, b) = nurbs::curve_range(c)?;
+                if b <= a {
+                    return None;
+                }
+                let mut bb = crate::document::BoundingBox::EMPTY;
+                for p in &c.control {
+                    bb.add(*p);
+                }
+                let eps = 1e-6 * bb.diagonal().max(1e-12);
+                let (pa, _) = nurbs::curve_eval(c, a)?;
+                let (pb, _) = nurbs::curve_eval(c, b)?;
+                (dist(pa, pb) <= eps).then_some(b - a)
+            }
+            _ => self.period(),
+        }
+    }
+
     /// Point and first derivative at `t`; `None` for unknown or invalid curves. B-spline and
     /// polyline parameters are clamped to their range. Call [`Curve::validate`] first: a
     /// B-spline that fails validation must not be evaluated.
@@ -433,8 +459,10 @@ impl Surface {
                     v_range: vr,
                 }
             }
+            // A closed B-spline profile (its ends coincide) sweeps a closed surface: periodic in
+            // u, so that loops crossing the profile's closure unwrap continuously.
             Surface::Extrusion { profile, .. } => DomainInfo {
-                u_period: profile.period(),
+                u_period: profile.closed_period(),
                 u_range: profile.range(),
                 ..DomainInfo::default()
             },

@@ -430,6 +430,28 @@ fn sample_edge(ctx: &mut Ctx, i: usize) -> Result<Vec<u32>, String> {
                     let (s, t) = if fwd { (a, b) } else { (b, a) };
                     return finish_edge(ctx, curve, s, t, a_id, b_id);
                 }
+            } else if let (Some((a, b)), Some(_)) = (curve.range(), curve.closed_period()) {
+                // Part of a closed B-spline: the edge runs in its sense and may pass the
+                // curve's closure.
+                if dist(pa, pb) <= opts.tolerance {
+                    // Two distinct vertices at one point: a zero-length edge (as for circles).
+                    return Ok(vec![a_id, b_id]);
+                }
+                // Vertices at the closure (within a hundredth of the tolerance).
+                let pc = curve.point(a).ok_or("evaluation failed")?;
+                let near = |p: Vec3| dist(p, pc) <= 0.01 * opts.tolerance;
+                let ends = (near(pa), near(pb));
+                return match closed_curve_pieces((a, b), (t0, t1), ends, fwd) {
+                    ((s, t), None) => finish_edge(ctx, curve, s, t, a_id, b_id),
+                    ((s, m), Some((m2, t))) => {
+                        let pm = curve.point(m).ok_or("evaluation failed")?;
+                        let mid = ctx.new_id(pm)?;
+                        let mut ids = finish_edge(ctx, curve, s, m, a_id, mid)?;
+                        let rest = finish_edge(ctx, curve, m2, t, mid, b_id)?;
+                        ids.extend_from_slice(rest.get(1..).unwrap_or(&[]));
+                        Ok(ids)
+                    }
+                };
             }
             return finish_edge(ctx, curve, t0, t1, a_id, b_id);
         }
@@ -441,6 +463,48 @@ fn sample_edge(ctx: &mut Ctx, i: usize) -> Result<Vec<u32>, String> {
     }
     ids.push(b_id);
     Ok(ids)
+}
+
+/// The parameter intervals an edge covers on a closed, non-periodic curve with parameter range
+/// `(a, b)` whose ends coincide (a closed B-spline), from `t0` to `t1` in the edge's sense
+/// (`fwd`: increasing parameter). An end at the curve's closure (`ends`: start, end; or a
+/// parameter within 1e-9 of the range from `a` or `b`) is taken on the side the edge leaves or
+/// reaches it from; an edge that passes the closure gives two intervals, the first ending at
+/// the closure and the second starting there.
+fn closed_curve_pieces(
+    (a, b): (f64, f64),
+    (mut t0, mut t1): (f64, f64),
+    (start_at_closure, end_at_closure): (bool, bool),
+    fwd: bool,
+) -> ((f64, f64), Option<(f64, f64)>) {
+    let eps = 1e-9 * (b - a);
+    let at = |t: f64, on: bool| on || t <= a + eps || t >= b - eps;
+    let (c0, c1) = (at(t0, start_at_closure), at(t1, end_at_closure));
+    if fwd {
+        if c0 {
+            t0 = a;
+        }
+        if c1 {
+            t1 = b;
+        }
+        if t1 >= t0 {
+            ((t0, t1), None)
+        } else {
+            ((t0, b), Some((a, t1)))
+        }
+    } else {
+        if c0 {
+            t0 = b;
+        }
+        if c1 {
+            t1 = a;
+        }
+        if t1 <= t0 {
+            ((t0, t1), None)
+        } else {
+            ((t0, a), Some((b, t1)))
+        }
+    }
 }
 
 /// Adaptive sampling of `curve` on `[t0, t1]` (either order); endpoints are the vertex ids.
@@ -763,7 +827,110 @@ fn face_polygons_with(
         }
         _ => return Err("more than two loops wind around the surface".into()),
     }
+    align_periodic_loops(ctx, &mut polys, &info)?;
     Ok(polys)
+}
+
+/// Shifts every polygon but the largest by whole periods (in u and in v, where periodic) so
+/// that it lies within the largest one (the outer loop) in parameter space.
+///
+/// Each loop is unwrapped on its own, from wherever the inversion of its first point lands: a
+/// hole in a cylinder face can come out one period away from the outer loop, and the parity
+/// fill then meshes it as a second region instead of cutting it out (the face gains the
+/// hole's area twice over).
+fn align_periodic_loops(
+    ctx: &mut Ctx,
+    polys: &mut [Vec<Bp>],
+    info: &DomainInfo,
+) -> Result<(), String> {
+    if polys.len() < 2 || (info.u_period.is_none() && info.v_period.is_none()) {
+        return Ok(());
+    }
+    let n: usize = polys.iter().map(|p| p.len()).sum();
+    ctx.spend(n as u64)?;
+    let area = |p: &[Bp]| {
+        let m = p.len();
+        (0..m)
+            .map(|k| {
+                let (a, b) = (p[k].uv, p[(k + 1) % m].uv);
+                a[0] * b[1] - b[0] * a[1]
+            })
+            .sum::<f64>()
+            .abs()
+    };
+    let Some(outer) = (0..polys.len()).max_by(|&a, &b| area(&polys[a]).total_cmp(&area(&polys[b])))
+    else {
+        return Ok(());
+    };
+    let range = |p: &[Bp], d: usize| {
+        p.iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), q| {
+                (lo.min(q.uv[d]), hi.max(q.uv[d]))
+            })
+    };
+    let (ru, rv) = (range(&polys[outer], 0), range(&polys[outer], 1));
+    let outer_poly = polys[outer].clone();
+    for (k, poly) in polys.iter_mut().enumerate() {
+        if k == outer || poly.is_empty() {
+            continue;
+        }
+        let mut shift = [0.0; 2];
+        for (d, (period, (lo, hi))) in [(info.u_period, ru), (info.v_period, rv)]
+            .into_iter()
+            .enumerate()
+        {
+            let Some(p) = period.filter(|p| p.is_finite() && *p > 0.0) else {
+                continue;
+            };
+            let (a, b) = range(poly, d);
+            let mid = 0.5 * (a + b);
+            // Whole periods that bring the loop's middle into the outer loop's range; the
+            // nearest when none does. Several (an outer loop wider than a period less the
+            // loop): the one that puts the loop's first point inside the outer polygon.
+            let k0 = ((0.5 * (lo + hi) - mid) / p).round();
+            let fits: Vec<f64> = [k0 - 1.0, k0, k0 + 1.0]
+                .into_iter()
+                .filter(|j| (lo..=hi).contains(&(mid + j * p)))
+                .collect();
+            let j = match fits.as_slice() {
+                [] => k0,
+                [j] => *j,
+                several => {
+                    let first = poly[0].uv;
+                    let inside = |j: f64| {
+                        let mut q = first;
+                        q[d] += j * p;
+                        point_in_polygon(q, &outer_poly)
+                    };
+                    several.iter().copied().find(|&j| inside(j)).unwrap_or(k0)
+                }
+            };
+            shift[d] = j * p;
+        }
+        if shift != [0.0; 2] {
+            for q in poly.iter_mut() {
+                q.uv[0] += shift[0];
+                q.uv[1] += shift[1];
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Even-odd point-in-polygon test in parameter space.
+fn point_in_polygon(q: [f64; 2], poly: &[Bp]) -> bool {
+    let n = poly.len();
+    let mut inside = false;
+    for k in 0..n {
+        let (a, b) = (poly[k].uv, poly[(k + 1) % n].uv);
+        if (a[1] > q[1]) != (b[1] > q[1]) {
+            let x = a[0] + (q[1] - a[1]) / (b[1] - a[1]) * (b[0] - a[0]);
+            if q[0] < x {
+                inside = !inside;
+            }
+        }
+    }
+    inside
 }
 
 fn copy_triangles(ctx: &mut Ctx, m: &Mesh, out: &mut Vec<[u32; 3]>) -> Result<(), String> {
