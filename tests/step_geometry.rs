@@ -34,13 +34,14 @@ struct Agreement {
     vol_checked: usize,
 }
 
-/// Issue 9's acceptance bar: ≥ 90% of the files within 1% for area and for volume. Not reached
-/// yet (area 31/33, volume 25/29 when this was written: sphere faces bounded through their
-/// poles, a cone loop through its apex, see the closing notes), so it
-/// is ignored with that reason rather than loosened; `agreement_does_not_regress` below guards
-/// what is reached.
+/// Issue 9's acceptance bar: ≥ 90% of the files within 1% for area and for volume (area 32/33,
+/// volume 27/29 when this was written; the misses are listed by the test's output and in the
+/// closing notes: the inventor4 space ship, and onshape_abc_0000's volume at 1.07%).
 #[test]
-#[ignore = "issue 9 open: area/volume within 1% of OCC on 31/33 and 25/29 files, below the 90% bar"]
+#[cfg_attr(
+    not(cadfeat_corpus),
+    ignore = "shared corpus not found (../shared/corpus or $CADFEAT_CORPUS)"
+)]
 fn step_area_volume_within_1pct_on_90pct_of_files() {
     let a = step_area_volume_and_speed_against_occ();
     assert!(
@@ -67,13 +68,13 @@ fn agreement_does_not_regress() {
     let a = step_area_volume_and_speed_against_occ();
     assert!(a.area_checked >= 33 && a.vol_checked >= 29);
     assert!(
-        a.area_ok >= 31,
+        a.area_ok >= 32,
         "area within 1% on {}/{}",
         a.area_ok,
         a.area_checked
     );
     assert!(
-        a.vol_ok >= 25,
+        a.vol_ok >= 27,
         "volume within 1% on {}/{}",
         a.vol_ok,
         a.vol_checked

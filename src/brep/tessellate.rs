@@ -11,7 +11,10 @@
 //!    polylines and mapped into the surface's `(u, v)` domain by point inversion. Periodic
 //!    parameters are unwrapped continuously along each loop; the second use of a seam edge in
 //!    a loop is placed one period away from the first; at poles (sphere poles, cone apexes),
-//!    where `u` is undefined, the loop runs along the pole line. Loops that wind once around a
+//!    where `u` is undefined, the loop runs along the pole line from the incoming to the
+//!    outgoing edge's u, in the direction that keeps the face on its side (loops run
+//!    counter-clockwise about the face normal), also when an edge crosses a pole between two
+//!    samples (a great circle over the pole). Loops that wind once around a
 //!    periodic direction (a cylinder band bounded by two circles, a spherical cap bounded by
 //!    one circle) are closed with a cut line, or with the pole line / domain boundary.
 //! 3. **Interior points** lie on a lattice whose steps come from sampling the surface: the
@@ -731,17 +734,44 @@ fn mesh_face(
 }
 
 /// Parameter-space polygons of a face: loops mapped to (u, v), winding loops closed.
+///
+/// Through poles the loops follow the face's orientation ([`pole_branch`]). Some files write
+/// loops that contradict their face's sense (a CATIA V4 cone whose loops run clockwise about
+/// its normal); when the construction fails that way, the loops are mapped again with the
+/// nearest branch of u at poles, which needs no orientation.
 fn face_polygons(
     ctx: &mut Ctx,
     face: &Face,
     surf: &Surf,
     loops: &[Vec<(u32, Vec<u32>)>],
 ) -> Result<Vec<Vec<Bp>>, String> {
+    let npos = ctx.positions.len();
+    match face_polygons_with(ctx, face, surf, loops, true) {
+        Err(e) if e != V_WRAP => {
+            // Points the failed attempt added (cut and pole lines) belong to no triangle.
+            ctx.positions.truncate(npos);
+            face_polygons_with(ctx, face, surf, loops, false).map_err(|_| e)
+        }
+        r => r,
+    }
+}
+
+/// [`face_polygons`], with the orientation rule at poles (`by_side`) or the nearest branch.
+fn face_polygons_with(
+    ctx: &mut Ctx,
+    face: &Face,
+    surf: &Surf,
+    loops: &[Vec<(u32, Vec<u32>)>],
+    by_side: bool,
+) -> Result<Vec<Vec<Bp>>, String> {
     let info = surf.info;
+    // Loops run counter-clockwise about the face normal; in (u, v) the face then lies on the
+    // left of every loop exactly when this holds (exchanging u and v mirrors the plane).
+    let ccw = by_side.then_some(face.same_sense != surf.swap);
     // 2. Parameter-space loops.
     let mut uv_loops: Vec<(Vec<Bp>, i32)> = Vec::new();
     for segs in loops {
-        let (pts, wrap) = loop_to_uv(ctx, surf, &info, segs)?;
+        let (pts, wrap) = loop_to_uv(ctx, surf, &info, segs, ccw)?;
         if pts.len() >= 2 {
             uv_loops.push((pts, wrap));
         }
@@ -946,12 +976,14 @@ fn is_pole(surf: &Surf, u: f64, v: f64, tol: f64) -> bool {
 }
 
 /// Maps a loop (segments of ids) to parameter space; returns the points and the winding
-/// number in u (0 for a contractible loop).
+/// number in u (0 for a contractible loop). `ccw`: whether the face lies on the left of the
+/// loop in `(u, v)`, used by [`pole_branch`] to run through poles; `None`: the nearest branch.
 fn loop_to_uv(
     ctx: &mut Ctx,
     surf: &Surf,
     info: &DomainInfo,
     segs: &[(u32, Vec<u32>)],
+    ccw: Option<bool>,
 ) -> Result<(Vec<Bp>, i32), String> {
     let tol = ctx.opts.tolerance;
     let n_pts: usize = segs.iter().map(|s| s.1.len()).sum();
@@ -973,6 +1005,9 @@ fn loop_to_uv(
     let mut last_u: Option<f64> = None;
     let mut last_v: Option<f64> = None;
     let mut loop_first_u: Option<f64> = None;
+    // The last non-pole point (u, v) and the v of a pole met since then (for `pole_branch`).
+    let mut prev_np: Option<(f64, f64)> = None;
+    let mut pole_v: Option<f64> = None;
     for (e, ids) in segs {
         let seam = uses.get(e).copied().unwrap_or(0) >= 2;
         let mut seg_pts: Vec<(u32, f64, f64, bool)> = Vec::with_capacity(ids.len());
@@ -993,6 +1028,7 @@ fn loop_to_uv(
         // Shift for this segment.
         if let Some(p) = info.u_period {
             let mut reference = last_u;
+            let mut seam_ref = false;
             if seam
                 && let Some(&fu) = first_u.get(e)
                 && fu.is_finite()
@@ -1015,12 +1051,26 @@ fn loop_to_uv(
                 } else {
                     c2
                 });
+                seam_ref = true;
             }
             let mut cur = reference;
-            for q in seg_pts.iter_mut().filter(|q| !q.3) {
+            for q in seg_pts.iter_mut() {
+                if q.3 {
+                    pole_v = Some(q.2);
+                    continue;
+                }
                 if let Some(r) = cur {
                     q.1 = unwrap_near(q.1, r, p);
+                    // Through a pole the nearest branch is arbitrary (a jump of ±π for a
+                    // great circle over the pole): the face's side decides. The seam's
+                    // second use keeps the reference chosen above.
+                    if !seam_ref && let (Some(a), Some(ccw)) = (prev_np, ccw) {
+                        q.1 = pole_branch(surf, ccw, tol, p, a, (q.1, q.2), pole_v);
+                    }
                 }
+                seam_ref = false;
+                pole_v = None;
+                prev_np = Some((q.1, q.2));
                 cur = Some(q.1);
             }
         }
@@ -1082,11 +1132,36 @@ fn loop_to_uv(
         let (Some(&a), Some(&b)) = (non_pole.first(), non_pole.last()) else {
             return Ok((Vec::new(), 0));
         };
-        // A pole on the closing path absorbs any jump in u: the loop is contractible.
-        let pole_on_closing = a > 0 || b + 1 < pts.len();
-        if !pole_on_closing {
-            let close = unwrap_near(pts[a].1, pts[b].1, p);
-            wrap = ((close - pts[a].1) / p).round() as i32;
+        // The closing path from the last point back to the first runs through a pole when a
+        // pole point lies on it (or when its chord passes the pole): the face's side then
+        // decides the branch, as inside the loop. A pole with no jump in u (a seam used
+        // twice, both uses ending at the pole) absorbs the loop's turn: contractible.
+        let closing_pole = if a > 0 {
+            Some(pts[0].2)
+        } else if b + 1 < pts.len() {
+            Some(pts[pts.len() - 1].2)
+        } else {
+            None
+        };
+        let close = unwrap_near(pts[a].1, pts[b].1, p);
+        match ccw {
+            Some(ccw) if closing_pole.is_none() || (close - pts[b].1).abs() > 1e-9 * p => {
+                let close = pole_branch(
+                    surf,
+                    ccw,
+                    tol,
+                    p,
+                    (pts[b].1, pts[b].2),
+                    (close, pts[a].2),
+                    closing_pole,
+                );
+                wrap = ((close - pts[a].1) / p).round() as i32;
+            }
+            // Without the face's side, a pole on the closing path absorbs any jump in u.
+            None if closing_pole.is_none() => {
+                wrap = ((close - pts[a].1) / p).round() as i32;
+            }
+            _ => {}
         }
     }
     if let Some(p) = info.v_period {
@@ -1141,6 +1216,110 @@ fn loop_to_uv(
         a.id == b.id && (a.uv[0] - b.uv[0]).abs() < 1e-12 && (a.uv[1] - b.uv[1]).abs() < 1e-12
     });
     Ok((out, wrap))
+}
+
+/// The branch of u for the loop point `b` that follows `a` (`b.0` already the nearest branch
+/// to `a.0`, `period` the u period) when a pole lies between them: a pole point (`pole_v`, its
+/// v) or an edge crossing the pole between two samples (detected by [`chord_through_axis`]).
+///
+/// At a pole u is undefined and the loop runs along the pole line from the u of the incoming
+/// edge to the u of the outgoing one. Either direction reaches the same u modulo the period;
+/// the right one keeps the face on the loop's left (`ccw`) or right: along a pole line at the
+/// top of the domain (face below it) the face is on the left when the loop runs towards
+/// smaller u. Returns `b.0` or `b.0 ∓ period`; `b.0` unchanged when no pole lies between
+/// them or when u does not jump (a loop that turns back along one meridian, a seam).
+fn pole_branch(
+    surf: &Surf,
+    ccw: bool,
+    tol: f64,
+    period: f64,
+    a: (f64, f64),
+    b: (f64, f64),
+    pole_v: Option<f64>,
+) -> f64 {
+    let d = b.0 - a.0;
+    if period.is_nan() || period <= 0.0 || !d.is_finite() || d.abs() <= 1e-9 * period {
+        return b.0;
+    }
+    let top = match pole_v {
+        Some(pv) => pv > 0.5 * (a.1 + b.1),
+        None => {
+            if !chord_through_axis(surf, period, a, b, tol) {
+                return b.0;
+            }
+            match pole_above(surf, a, b, tol) {
+                Some(t) => t,
+                None => return b.0,
+            }
+        }
+    };
+    let towards_smaller_u = top == ccw;
+    if towards_smaller_u && d > 0.0 {
+        b.0 - period
+    } else if !towards_smaller_u && d < 0.0 {
+        b.0 + period
+    } else {
+        b.0
+    }
+}
+
+/// True when consecutive loop points `a`, `b` of a surface of revolution whose u is the angle
+/// about its axis (sphere, cone, surface of revolution) are joined by a chord that passes
+/// within `2·tol` of the axis, with u jumping by more than a quarter turn: the edge between
+/// them crosses a pole (a great circle over a sphere's pole is sampled on both sides of it;
+/// its chord crosses the axis, within the chordal tolerance when no sample lies on the pole).
+fn chord_through_axis(surf: &Surf, period: f64, a: (f64, f64), b: (f64, f64), tol: f64) -> bool {
+    if surf.swap
+        || !matches!(
+            surf.s,
+            Surface::Sphere { .. } | Surface::Cone { .. } | Surface::Revolution { .. }
+        )
+        || (period - std::f64::consts::TAU).abs() > 1e-9
+    {
+        return false;
+    }
+    let d = b.0 - a.0;
+    if d.abs() <= std::f64::consts::FRAC_PI_2 {
+        return false;
+    }
+    // Distances from the axis: |∂S/∂u| for these surfaces.
+    let (Some((_, sa, _)), Some((_, sb, _))) = (surf.eval(a.0, a.1), surf.eval(b.0, b.1)) else {
+        return false;
+    };
+    let (ra, rb) = (norm(sa), norm(sb));
+    // In the plane across the axis the points are at polar (ra, 0) and (rb, d); with an
+    // obtuse angle at the axis the foot of the perpendicular lies inside the chord.
+    let chord = (ra * ra + rb * rb - 2.0 * ra * rb * d.cos())
+        .max(0.0)
+        .sqrt();
+    if chord.is_nan() || chord <= 0.0 {
+        return true;
+    }
+    ra * rb * d.sin().abs() / chord <= 2.0 * tol
+}
+
+/// Whether the pole that the chord `a`–`b` crosses lies at larger v (`Some(true)`).
+fn pole_above(surf: &Surf, a: (f64, f64), b: (f64, f64), tol: f64) -> Option<bool> {
+    let vm = 0.5 * (a.1 + b.1);
+    match surf.s {
+        Surface::Sphere { .. } => Some(vm > 0.0),
+        Surface::Cone {
+            radius, semi_angle, ..
+        } => {
+            let t = semi_angle.tan();
+            (t != 0.0).then(|| -radius / t > vm)
+        }
+        _ => {
+            let (lo, hi) = surf.info.v_range?;
+            let pole_at = |v: f64| is_pole(surf, a.0, v, tol);
+            match (pole_at(lo), pole_at(hi)) {
+                (true, true) => Some(hi - vm < vm - lo),
+                (false, true) => Some(true),
+                (true, false) => Some(false),
+                (false, false) => None,
+            }
+        }
+    }
 }
 
 /// The v bound on the side of a winding loop where the face lies (`up`: larger v).
