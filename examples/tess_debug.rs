@@ -128,8 +128,27 @@ fn main() {
             let bad: Vec<_> = count.iter().filter(|e| *e.1 != 2).take(6).collect();
             let nbad = count.values().filter(|&&c| c != 2).count();
             println!("  {nbad} edges not used twice, e.g. {bad:?}");
+            let mut dir = std::collections::HashMap::new();
+            for t in &tris {
+                for k in 0..3 {
+                    *dir.entry((t[k], t[(k + 1) % 3])).or_insert(0u32) += 1;
+                }
+            }
+            let flipped = dir.iter().filter(|e| *e.1 > 1).count();
+            println!("  {flipped} directed edges used twice the same way (flipped faces)");
+            let (mut lo, mut hi) = ([f64::INFINITY; 3], [f64::NEG_INFINITY; 3]);
+            for t in &tris {
+                for &k in t {
+                    if let Some(p) = m.positions.get(k as usize) {
+                        for d in 0..3 {
+                            lo[d] = lo[d].min(p[d]);
+                            hi[d] = hi[d].max(p[d]);
+                        }
+                    }
+                }
+            }
             println!(
-                "solid {si} shell {sh}: {} faces, signed volume {v:.6e}",
+                "solid {si} shell {sh}: {} faces, signed volume {v:.6e}, bbox {lo:.3?} {hi:.3?}",
                 shell.faces.len()
             );
         }
