@@ -106,6 +106,14 @@ fn main() {
             println!("face {i} {name} bounds {} area {a:.4}", f.bounds.len());
         }
     }
+    // TESS_OBJ=path writes the mesh as Wavefront OBJ, one group per solid.
+    let mut obj = std::env::var("TESS_OBJ").ok().map(|p| {
+        let mut o = String::new();
+        for p in &m.positions {
+            o.push_str(&format!("v {} {} {}\n", p[0], p[1], p[2]));
+        }
+        (p, o)
+    });
     for (si, s) in b.model.solids.iter().enumerate() {
         for &sh in &s.shells {
             let Some(shell) = b.model.shells.get(sh as usize) else {
@@ -115,6 +123,12 @@ fn main() {
             for &f in &shell.faces {
                 if let Some(r) = tess.face_triangles.get(f as usize) {
                     tris.extend_from_slice(&m.triangles[r.clone()]);
+                }
+            }
+            if let Some((_, o)) = obj.as_mut() {
+                o.push_str(&format!("g solid{si}\n"));
+                for t in &tris {
+                    o.push_str(&format!("f {} {} {}\n", t[0] + 1, t[1] + 1, t[2] + 1));
                 }
             }
             let v = cadfeat::brep::analysis::signed_volume(m, &tris);
@@ -128,11 +142,35 @@ fn main() {
             let bad: Vec<_> = count.iter().filter(|e| *e.1 != 2).take(6).collect();
             let nbad = count.values().filter(|&&c| c != 2).count();
             println!("  {nbad} edges not used twice, e.g. {bad:?}");
+            let mut dir = std::collections::HashMap::new();
+            for t in &tris {
+                for k in 0..3 {
+                    *dir.entry((t[k], t[(k + 1) % 3])).or_insert(0u32) += 1;
+                }
+            }
+            let flipped = dir.iter().filter(|e| *e.1 > 1).count();
+            println!("  {flipped} directed edges used twice the same way (flipped faces)");
+            let (mut lo, mut hi) = ([f64::INFINITY; 3], [f64::NEG_INFINITY; 3]);
+            for t in &tris {
+                for &k in t {
+                    if let Some(p) = m.positions.get(k as usize) {
+                        for d in 0..3 {
+                            lo[d] = lo[d].min(p[d]);
+                            hi[d] = hi[d].max(p[d]);
+                        }
+                    }
+                }
+            }
             println!(
-                "solid {si} shell {sh}: {} faces, signed volume {v:.6e}",
+                "solid {si} shell {sh}: {} faces, signed volume {v:.6e}, bbox {lo:.3?} {hi:.3?}",
                 shell.faces.len()
             );
         }
+    }
+    if let Some((p, o)) = obj
+        && let Err(e) = std::fs::write(&p, o)
+    {
+        eprintln!("{p}: {e}");
     }
     println!(
         "faces {} tol {} triangles {} signed volume {vol:.6e}",
