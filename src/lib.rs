@@ -39,7 +39,7 @@
 //!        ──► features::FeatureExtractor ──► FeatureVector ──► cache / index / C API
 //! ```
 //!
-//! * [`format`]: format detection by content, the extension only as a hint.
+//! * [`format`](mod@format): format detection by content, the extension only as a hint.
 //! * [`readers`]: one module per format, all with the same signature and honouring [`Limits`].
 //! * [`document`]: the format-neutral [`CadDocument`].
 //! * [`brep`]: the B-Rep model that STEP and IGES are read into, and its tessellation.

@@ -2,7 +2,7 @@
 //!
 //! cadfeat reads files from users, uploads and old archives. Every reader checks these limits
 //! *before* it allocates on the strength of a number found in the file, so that a hostile file
-//! fails with [`Error::LimitExceeded`](crate::Error::LimitExceeded) instead of exhausting memory
+//! fails with [`Error::LimitExceeded`] instead of exhausting memory
 //! or time. The defaults keep a single extraction well under 2 GiB of memory.
 
 use crate::error::{Error, LimitKind, Result};

@@ -34,7 +34,7 @@
 //!
 //! # Modules
 //! * [`math`], [`nurbs`] (de Boor with derivatives, validation), [`geom`] (evaluation and
-//!   point inversion for every variant), [`tessellate`] (edge sampling, face triangulation,
+//!   point inversion for every variant), [`tessellate`](mod@tessellate) (edge sampling, face triangulation,
 //!   budgets), [`analysis`] (areas, closedness, volume, bbox: [`analyze`]),
 //!   [`primitives`] (box, cylinder, cone, sphere, torus as STEP-like B-Reps; `BrepModel::append`),
 //!   [`transform`] ([`Transform`] and [`BrepModel::transformed`]).

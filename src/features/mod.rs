@@ -2,9 +2,9 @@
 //!
 //! [`FeatureExtractor`] turns a [`CadDocument`] into a [`FeatureVector`] of a given
 //! [`FeatureVersion`]. v1–v4 keep the slot order and formulas of the service cadfeat replaces
-//! (see [`slots`] for the manifest); v5 appends 40 slots of real geometry.
+//! (see [`slots`](mod@slots) for the manifest); v5 appends 40 slots of real geometry.
 //!
-//! * [`slots`]: name, category and version of every slot.
+//! * [`slots`](mod@slots): name, category and version of every slot.
 //! * [`legacy`]: the v1–v4 formulas; [`entropy`]: the v4 helpers (shape entropy, surface count).
 //! * [`v5`]: slots 24–63 from [`crate::geometry`] and the B-Rep summary.
 //! * [`vector`]: flatten / rehydrate / legacy reorder / upgrade / downgrade / migrate.

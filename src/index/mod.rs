@@ -18,7 +18,7 @@
 //!   saves to / loads from a local JSON-lines file with a version header.
 //! * `RedisIndex` (`redis_store`, feature `redis`) shares one index between processes:
 //!   write-through to Redis, loaded on start, with the cache's `RedisConfig`.
-//! * [`migrate`] moves stored vectors to another feature version (spec §7.2): statuses, deltas,
+//! * [`migrate`](mod@migrate) moves stored vectors to another feature version (spec §7.2): statuses, deltas,
 //!   a history of the last 10 runs, and recomputation from the source file when its path is in
 //!   the metadata.
 //!
@@ -71,7 +71,7 @@ pub const META_GEOMETRIC_DIM: &str = "geometric_dim";
 pub const META_SEMANTIC_DIM: &str = "semantic_dim";
 /// Metadata key: the total length of the stored vector.
 pub const META_TOTAL_DIM: &str = "total_dim";
-/// Metadata key: the path of the source file; [`migrate`] recomputes from it when it is
+/// Metadata key: the path of the source file; [`migrate()`] recomputes from it when it is
 /// still readable.
 pub const META_SOURCE_PATH: &str = "source_path";
 

@@ -2,7 +2,7 @@
 //!
 //! # How it works
 //!
-//! 1. [`tags::TagReader`] streams group-code / value pairs straight from the input bytes (no
+//! 1. `tags::TagReader` streams group-code / value pairs straight from the input bytes (no
 //!    copy, values parsed only when needed), ASCII with any line ending or binary (R12 1-byte
 //!    codes, R13+ 2-byte codes).
 //! 2. Tags are grouped into *records*: a `0` tag and everything up to the next `0` tag. A
@@ -13,9 +13,9 @@
 //!    ezdxf counts them: an INSERT is one entity, VERTEX / SEQEND / ATTRIB belong to their
 //!    POLYLINE / INSERT and are not counted, paperspace and block contents are not modelspace.
 //! 4. Each entity's geometry becomes extent primitives (points and exact elliptical arcs, see
-//!    [`entities`]): modelspace ones go straight into the box, block ones are kept per block.
+//!    `entities`): modelspace ones go straight into the box, block ones are kept per block.
 //! 5. At the end, INSERTs (and DIMENSION geometry blocks) are expanded through their
-//!    transforms (see [`blocks`]), nested up to [`Limits::max_block_depth`], cycles skipped
+//!    transforms (see `blocks`), nested up to [`Limits::max_block_depth`], cycles skipped
 //!    with a warning, and all expansion work bounded by [`Limits::max_expanded_entities`].
 //!
 //! # What the document holds
