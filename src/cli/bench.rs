@@ -13,6 +13,7 @@
 //! `format` is `"total"` aggregating every format.
 
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -185,13 +186,14 @@ pub fn run(args: &BenchArgs) -> ExitCode {
         .map(|(name, g)| g.summary(name, args))
         .collect();
     rows.push(total.summary("total", args));
-    if args.json {
-        for row in &rows {
-            println!("{row}");
-        }
+    // A closed stdout (`| head`) ends the output quietly instead of panicking.
+    let mut out = std::io::stdout().lock();
+    let _ = if args.json {
+        rows.iter().try_for_each(|row| writeln!(out, "{row}"))
     } else {
-        print_table(&rows, args);
+        print_table(&mut out, &rows, args)
     }
+    .and_then(|_| out.flush());
     if total.times.is_empty() {
         eprintln!("cadfeat bench: no file was read successfully");
         return ExitCode::FAILURE;
@@ -199,22 +201,29 @@ pub fn run(args: &BenchArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn print_table(rows: &[serde_json::Value], args: &BenchArgs) {
-    println!(
+fn print_table(
+    out: &mut impl Write,
+    rows: &[serde_json::Value],
+    args: &BenchArgs,
+) -> std::io::Result<()> {
+    writeln!(
+        out,
         "cadfeat bench: {} ({}, warmup {}, repeat {}; time per file = median of the repeats)",
         args.dir.display(),
         args.feature_version,
         args.warmup,
         args.repeat
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "{:<8} {:>6} {:>6} {:>10} {:>9} {:>11} {:>11}",
         "format", "files", "errors", "files/s", "MB/s", "median s", "p95 s"
-    );
+    )?;
     for r in rows {
         let f = |k: &str| r.get(k).and_then(|v| v.as_f64()).unwrap_or(0.0);
         let u = |k: &str| r.get(k).and_then(|v| v.as_u64()).unwrap_or(0);
-        println!(
+        writeln!(
+            out,
             "{:<8} {:>6} {:>6} {:>10.1} {:>9.2} {:>11.6} {:>11.6}",
             r.get("format").and_then(|v| v.as_str()).unwrap_or("?"),
             u("files"),
@@ -223,8 +232,9 @@ fn print_table(rows: &[serde_json::Value], args: &BenchArgs) {
             f("mb_per_s"),
             f("median_s"),
             f("p95_s"),
-        );
+        )?;
     }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -275,6 +275,22 @@ pub fn run_search(args: &SearchArgs) -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    if hits.is_empty() {
+        // Nothing on stdout (the JSON lines stay a clean, possibly empty, stream); say why on
+        // stderr, since the usual causes are a version or filter mismatch.
+        let n = store.index().len();
+        eprintln!(
+            "cadfeat search: no match among {n} indexed vector(s) for a {} query{}; vectors \
+             of another feature version never match (index and search with the same \
+             --feature-version), and a filter key must be a metadata key of the index",
+            args.feature_version,
+            if args.filters.is_empty() {
+                String::new()
+            } else {
+                format!(" with --filter {}", args.filters.join(" --filter "))
+            }
+        );
+    }
     let mut out = std::io::stdout().lock();
     for h in hits {
         if writeln!(out, "{}", json!({"id": h.id, "score": h.score})).is_err() {

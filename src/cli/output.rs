@@ -101,16 +101,20 @@ pub fn result_json(path: &Path, version: FeatureVersion, r: &FileResult) -> Valu
 
 /// `cadfeat slots`: one line per slot, `{"index", "name", "category", "version"}`.
 pub fn print_slots(version: FeatureVersion) -> ExitCode {
+    use std::io::Write as _;
+    // A closed stdout (`| head`) ends the output quietly instead of panicking.
+    let mut out = std::io::stdout().lock();
     for (index, slot) in cadfeat::features::slots(version).iter().enumerate() {
-        println!(
-            "{}",
-            json!({
-                "index": index,
-                "name": slot.name,
-                "category": slot.category.as_str(),
-                "version": slot.version.as_str(),
-            })
-        );
+        let line = json!({
+            "index": index,
+            "name": slot.name,
+            "category": slot.category.as_str(),
+            "version": slot.version.as_str(),
+        });
+        if writeln!(out, "{line}").is_err() {
+            break;
+        }
     }
+    let _ = out.flush();
     ExitCode::SUCCESS
 }
