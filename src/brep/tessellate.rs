@@ -1031,7 +1031,7 @@ fn loop_to_uv(
             // its projections crowd into a sliver of the parameter domain, where thousands of
             // nearly collinear points make the Delaunay insertion quadratic. Skip the face.
             if let Some(off) = surf.point(u, v).map(|q| dist(q, p))
-                && !(off <= OFF_SURFACE_TOLERANCES * tol)
+                && (off.is_nan() || off > OFF_SURFACE_TOLERANCES * tol)
             {
                 return Err(format!(
                     "boundary point lies {off:e} off the face's surface (tolerance {tol:e})"
