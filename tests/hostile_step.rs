@@ -174,3 +174,54 @@ fn file_ending_in_the_middle_of_a_number() {
         other => panic!("cut inside a number: {other:?}"),
     }
 }
+
+/// Fuzz finding `fuzz/findings/step-timeout-8ea6e60c680f4fbc.step`: a 25 KB mutation of a
+/// CATIA part with a vertex at y = 1e308 and B-spline control points at x = 2^32. Two edges
+/// sampled to ~20,000 points each project onto their cylinders as a sliver of nearly collinear
+/// parameter points, and the Delaunay insertion of those took 7–16 s, outside `max_work`.
+/// Boundary points far off their face's surface now skip the face (a warning) before the
+/// triangulation: the read ends, with its work counted, far inside the budget.
+#[test]
+fn edges_far_off_their_surface_do_not_reach_the_triangulation() {
+    use cadfeat::brep::tessellate::{TessOptions, tessellate};
+    use cadfeat::readers::step::{part21, read_brep};
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fuzz/findings/step-timeout-8ea6e60c680f4fbc.step");
+    let bytes = std::fs::read(&path).expect("committed regression input");
+    let limits = Limits::default();
+    let table = part21::scan(&bytes, &limits).expect("the finding scans");
+    let brep = read_brep(&table, &limits).expect("the finding has a B-Rep");
+    let tess = tessellate(&brep.model, &TessOptions::for_model(&brep.model), &limits);
+    // The faces whose boundary leaves the surface by more than `OFF_SURFACE_TOLERANCES`
+    // tolerances are skipped and say so (two cylinders with an edge through the 2^32 control
+    // point, one with the 1e308 vertex).
+    let off: Vec<&String> = tess
+        .warnings
+        .iter()
+        .filter(|w| w.contains("off the face's surface"))
+        .collect();
+    assert!(
+        off.len() >= 2,
+        "expected off-surface skips, got {:?}",
+        tess.warnings
+    );
+    assert!(off.len() < tess.face_ok.len(), "every face skipped");
+    // The Delaunay cost was not charged; the work that is stays far inside the budget.
+    assert!(
+        tess.work < limits.max_work / 10,
+        "work {} of {}",
+        tess.work,
+        limits.max_work
+    );
+    // The whole read ends in a typed error or a document that says it lost faces. (Its v5
+    // vector is not checked here: slot 4 overflows to inf on the 1e308 vertex, the open
+    // finding `nonfinite-bbox-volume-huge-coords.obj` of the feature extractor.)
+    match readers::read(&bytes, Format::Step, &limits) {
+        Err(Error::Malformed { .. } | Error::LimitExceeded { .. }) => {}
+        Err(e) => panic!("untyped outcome {e:?}"),
+        Ok(doc) => assert!(
+            doc.metadata.degraded.is_some() || !doc.metadata.warnings.is_empty(),
+            "read as if nothing were wrong"
+        ),
+    }
+}

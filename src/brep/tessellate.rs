@@ -71,6 +71,12 @@ use crate::limits::Limits;
 
 /// Most segments one edge is sampled into.
 pub const MAX_EDGE_SEGMENTS: usize = 20_000;
+
+/// A face is skipped when one of its boundary points lies more than this many chordal
+/// tolerances off the face's surface. With the default tolerance (0.001 × the model's
+/// diagonal) that is 1000 model diagonals: only a broken or hostile edge curve gets there.
+pub const OFF_SURFACE_TOLERANCES: f64 = 1e6;
+
 /// Default most triangles for one face.
 pub const DEFAULT_FACE_TRIANGLES: usize = 400_000;
 /// Most warnings kept (further ones are counted in the last message).
@@ -993,7 +999,8 @@ fn loop_to_uv(
         Surface::Offset { .. } => 128,
         _ => 8,
     };
-    ctx.spend(n_pts as u64 * per_point)?;
+    // + 1: the off-surface check evaluates the surface once per point.
+    ctx.spend(n_pts as u64 * (per_point + 1))?;
     // Seam detection: edges used twice in this loop.
     let mut uses: HashMap<u32, usize> = HashMap::new();
     for (e, _) in segs {
@@ -1018,6 +1025,17 @@ fn loop_to_uv(
                 .ok_or("cannot map a boundary point to the surface")?;
             if !(u.is_finite() && v.is_finite()) {
                 return Err("boundary point maps to non-finite parameters".into());
+            }
+            // A boundary point far off the face's surface (a hostile or broken edge curve, e.g.
+            // a control point at 2^32 on a model a few mm across) has no meaningful parameters:
+            // its projections crowd into a sliver of the parameter domain, where thousands of
+            // nearly collinear points make the Delaunay insertion quadratic. Skip the face.
+            if let Some(off) = surf.point(u, v).map(|q| dist(q, p))
+                && (off.is_nan() || off > OFF_SURFACE_TOLERANCES * tol)
+            {
+                return Err(format!(
+                    "boundary point lies {off:e} off the face's surface (tolerance {tol:e})"
+                ));
             }
             let pole = is_pole(surf, u, v, tol);
             if !pole {
