@@ -43,8 +43,7 @@ struct Inner {
 }
 
 /// Histograms with at most this many bounds keep them padded with `+∞` to 16 values held by
-/// value (no pointer to chase on the hot path), searched by a branch-free binary search of
-/// four steps.
+/// value (no pointer to chase on the hot path), searched without branches.
 const INLINE_BOUNDS: usize = 15;
 
 /// Where one histogram lives in a shard, and its bounds: `Copy`, so a hot path can keep it by
@@ -76,13 +75,14 @@ impl Layout {
     /// to; histograms with more than 15 bounds go through [`AtomicHistogram::observe_in`]).
     #[inline]
     pub fn record(&self, shard: &[AtomicU64], v: f64) {
-        // The number of bounds below `v` (its bucket), by a branch-free binary search over the
-        // sorted, +∞-padded array: the last value is +∞, so the answer is at most 15 and four
-        // halvings find it. NaN compares false everywhere and is sent to +Inf explicitly.
-        let b = &self.inline;
+        // The number of bounds below `v` (its bucket): sixteen independent comparisons over the
+        // sorted, +∞-padded array, which the compiler turns into a few vector compares (a
+        // binary search would be fewer instructions but a chain of four dependent loads, about
+        // three times slower here). The last value is +∞, so the answer is at most 15. NaN
+        // compares false everywhere and is sent to +Inf explicitly.
         let mut at = 0usize;
-        for step in [8, 4, 2, 1] {
-            at += if b[at + step - 1] < v { step } else { 0 };
+        for b in self.inline {
+            at += usize::from(b < v);
         }
         if v.is_nan() {
             at = self.n;
