@@ -12,7 +12,9 @@
 use std::f64::consts::PI;
 use std::hint::black_box;
 
-use cadfeat::{BoundingBox, CadDocument, FeatureExtractor, FeatureVersion, Format, Mesh};
+mod common;
+
+use cadfeat::{CadDocument, FeatureExtractor, FeatureVersion, Format, Mesh};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 fn torus(n: u32, m: u32) -> Mesh {
@@ -88,26 +90,7 @@ fn mesh_doc(mesh: Mesh) -> CadDocument {
 
 fn bench(c: &mut Criterion) {
     // A parsed DXF-like document: 12 kinds, 8 layers.
-    let mut doc = CadDocument::new(Format::Dxf);
-    let kinds = [
-        "LINE",
-        "ARC",
-        "CIRCLE",
-        "LWPOLYLINE",
-        "TEXT",
-        "MTEXT",
-        "INSERT",
-        "SPLINE",
-        "ELLIPSE",
-        "DIMENSION",
-        "HATCH",
-        "POINT",
-    ];
-    for (i, k) in kinds.iter().enumerate() {
-        let layer = format!("L{}", i % 8);
-        doc.add_entities(k, Some(&layer), 10 + 7 * i as u64);
-    }
-    doc.bbox = BoundingBox::from_corners([-5.0, 0.0, 0.0], [120.0, 80.0, 0.0]);
+    let doc = common::dxf_like();
     let v4 = FeatureExtractor::new(FeatureVersion::V4);
     c.bench_function("v4_extract", |b| b.iter(|| v4.extract(black_box(&doc))));
 

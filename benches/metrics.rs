@@ -4,7 +4,7 @@
 //! * `metrics_v4/recorded`: `Metrics::extract` (timing + `feature_extraction_latency_seconds`,
 //!   `v4_surface_count`, `v4_shape_entropy`). Target: < 5 % over `plain`.
 //!
-//! The documents are the DXF-like document of `benches/extract.rs` (12 kinds, 8 layers) and the
+//! The documents are the DXF-like document of `benches/common` (also timed by `benches/extract.rs`) and the
 //! B-Rep-less STL `tests/data/stl/sphere_with_hole_ascii.stl` as read by cadfeat.
 //!
 //! * `metrics_read_extract_v4/*`: detect + parse + v4 extraction of a real file (a cache miss),
@@ -17,33 +17,11 @@
 
 use std::hint::black_box;
 
-use cadfeat::metrics::Metrics;
-use cadfeat::{BoundingBox, CadDocument, FeatureExtractor, FeatureVersion, Format, Limits};
-use criterion::{Criterion, criterion_group, criterion_main};
+mod common;
 
-fn dxf_like() -> CadDocument {
-    let mut doc = CadDocument::new(Format::Dxf);
-    let kinds = [
-        "LINE",
-        "ARC",
-        "CIRCLE",
-        "LWPOLYLINE",
-        "TEXT",
-        "MTEXT",
-        "INSERT",
-        "SPLINE",
-        "ELLIPSE",
-        "DIMENSION",
-        "HATCH",
-        "POINT",
-    ];
-    for (i, k) in kinds.iter().enumerate() {
-        let layer = format!("L{}", i % 8);
-        doc.add_entities(k, Some(&layer), 10 + 7 * i as u64);
-    }
-    doc.bbox = BoundingBox::from_corners([-5.0, 0.0, 0.0], [120.0, 80.0, 0.0]);
-    doc
-}
+use cadfeat::metrics::Metrics;
+use cadfeat::{FeatureExtractor, FeatureVersion, Limits};
+use criterion::{Criterion, criterion_group, criterion_main};
 
 /// Median over interleaved rounds of (time of a `recorded` batch / time of a `plain` batch):
 /// on a shared machine a change of load hits both sides of a round alike, so the median ratio
@@ -86,7 +64,7 @@ fn paired_overhead(name: &str, batch: usize, mut plain: impl FnMut(), mut record
 fn bench(c: &mut Criterion) {
     let v4 = FeatureExtractor::new(FeatureVersion::V4);
     let metrics = Metrics::new();
-    let mut docs = vec![("dxf_like", dxf_like())];
+    let mut docs = vec![("dxf_like", common::dxf_like())];
     let stl = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/tests/data/stl/sphere_with_hole_ascii.stl"
