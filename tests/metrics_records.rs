@@ -219,3 +219,72 @@ fn a_step_file_read_in_part_is_counted_as_degraded_not_rejected() {
         );
     }
 }
+
+/// Small v1–v4 extractions are timed one in `SMALL_EXTRACTION_TIMING_INTERVAL` per thread; the
+/// others are counted and put in the bucket of the last timed one. Counts must stay exact
+/// (every extraction once, whatever the interleaving), and a scrape taken while threads
+/// extract must never see pending extractions twice: successive scrapes never go down.
+#[test]
+fn sampled_extractions_are_counted_exactly_and_scrapes_never_go_down() {
+    use cadfeat::FeatureExtractor;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    let m = Metrics::new();
+    let bytes = b"solid t\nfacet normal 0 0 1\nouter loop\nvertex 0 0 0\nvertex 1 0 0\nvertex 0 1 0\nendloop\nendfacet\nendsolid t\n";
+    let doc = m.read(bytes, Some("stl"), &Limits::default()).unwrap();
+    let v4 = FeatureExtractor::new(FeatureVersion::V4);
+    let v1 = FeatureExtractor::new(FeatureVersion::V1);
+    // Not multiples of the interval, so that every thread ends with extractions pending.
+    let (threads, per_thread) = (3u64, 20_000u64 + 7);
+    let done = AtomicBool::new(false);
+    let count = |t: &str, v: &str| {
+        sample(
+            t,
+            &format!("feature_extraction_latency_seconds_count{{version=\"{v}\"}}"),
+        )
+    };
+    std::thread::scope(|s| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                s.spawn(|| {
+                    for k in 0..per_thread {
+                        m.extract(&v4, &doc);
+                        if k % 3 == 0 {
+                            m.extract(&v1, &doc);
+                        }
+                    }
+                })
+            })
+            .collect();
+        s.spawn(|| {
+            let mut prev = (0.0, 0.0);
+            while !done.load(Ordering::Relaxed) {
+                let t = m.render();
+                let now = (count(&t, "v4"), count(&t, "v1"));
+                assert!(now.0 >= prev.0 && now.1 >= prev.1, "{prev:?} then {now:?}");
+                prev = now;
+            }
+        });
+        for w in workers {
+            w.join().unwrap();
+        }
+        done.store(true, Ordering::Relaxed);
+    });
+    let t = m.render();
+    let n4 = (threads * per_thread) as f64;
+    let n1 = (threads * per_thread.div_ceil(3)) as f64;
+    assert_eq!(count(&t, "v4"), n4);
+    assert_eq!(count(&t, "v1"), n1);
+    // v4 vectors also feed the shape histograms, once each; v1 vectors do not.
+    assert_eq!(sample(&t, "v4_surface_count_count"), n4);
+    assert_eq!(sample(&t, "v4_shape_entropy_count"), n4);
+    // The buckets add up to the count (+Inf is cumulative), and the estimated sum is a
+    // positive, finite duration.
+    let inf = sample(
+        &t,
+        "feature_extraction_latency_seconds_bucket{version=\"v4\",le=\"+Inf\"}",
+    );
+    assert_eq!(inf, n4);
+    let sum = sample(&t, "feature_extraction_latency_seconds_sum{version=\"v4\"}");
+    assert!(sum > 0.0 && sum.is_finite(), "{sum}");
+}

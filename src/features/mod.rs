@@ -155,6 +155,15 @@ impl FeatureExtractor {
     /// v1–v4 are the first 7, 12, 22, 24 values of [`legacy::legacy_v4`]; v5 appends
     /// [`v5::v5_slots`]. Never fails and never panics: missing data gives zeros.
     pub fn extract(&self, doc: &CadDocument) -> FeatureVector {
+        self.extract_with_shape(doc).0
+    }
+
+    /// [`FeatureExtractor::extract`], also returning the v4 `surface_count` and
+    /// `shape_entropy` values (computed for every version) from the extractor's own copy, so
+    /// that a caller that records them need not read them back from the vector's freshly
+    /// written heap buffer (a load that waits for those stores).
+    #[inline(always)]
+    pub(crate) fn extract_with_shape(&self, doc: &CadDocument) -> (FeatureVector, [f64; 2]) {
         let legacy = legacy::legacy_v4(doc);
         let dim = self.version.dim();
         let mut values = Vec::with_capacity(dim);
@@ -162,10 +171,14 @@ impl FeatureExtractor {
         if self.version == FeatureVersion::V5 {
             values.extend_from_slice(&v5::v5_slots(doc));
         }
-        FeatureVector {
-            version: self.version,
-            values,
-        }
+        let [.., surface_count, shape_entropy] = legacy;
+        (
+            FeatureVector {
+                version: self.version,
+                values,
+            },
+            [surface_count, shape_entropy],
+        )
     }
 
     /// The extractor for a version string (`v1`…`v5` or `1`…`5`); an unknown version is an

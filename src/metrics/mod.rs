@@ -69,15 +69,17 @@
 //!
 //! Histograms keep one shard per thread, written with plain loads and stores (no locked
 //! instruction; [`AtomicHistogram`]), and the three histograms an extraction feeds share one
-//! shard, so recording an extraction is one thread-local lookup and three branch-free bucket
-//! searches. Timing uses the CPU's time-stamp counter where the kernel trusts it as a clock
-//! ([`Stopwatch`]: a pair of reads costs about 30 ns on the 2-core KVM this was measured on,
-//! against about 80 ns for a pair of `Instant::now()`). Even so, timing every v1–v4 extraction
-//! of a small document (0.2–2 µs) would cost 10–25 %, so [`Metrics::extract`] times one in
+//! shard, found through a one-entry thread-local cache. A bucket is found from a small table
+//! indexed by the value's exponent plus at most two comparisons. Timing uses the CPU's
+//! time-stamp counter where the kernel trusts it as a clock ([`Stopwatch`]: a pair of reads
+//! costs 20–30 ns on the 2-core KVM this was measured on, against 40–80 ns for a pair of
+//! `Instant::now()`). Even so, timing every v1–v4 extraction of a small document (70 ns to
+//! 2 µs) would cost 15–100 %, so [`Metrics::extract`] times one in
 //! [`SMALL_EXTRACTION_TIMING_INTERVAL`] of those per thread and every v5 or large one (its docs
-//! say exactly what that means for the histogram). `benches/metrics.rs` measures the overhead
-//! (`paired/*` lines and the criterion groups); the figures are in `BENCHMARKS.md`. Without a
-//! [`Metrics`] nothing is timed or counted.
+//! say exactly what that means for the histogram); an untimed one costs a countdown and the two
+//! shape histograms. `benches/metrics.rs` measures the overhead (`paired/*` lines and the
+//! criterion groups); the figures are in `BENCHMARKS.md`. Without a [`Metrics`] nothing is timed
+//! or counted.
 //!
 //! # The original's defects, not copied
 //!
@@ -308,14 +310,16 @@ impl prometheus_client::metrics::family::MetricConstructor<AtomicHistogram> for 
     }
 }
 
-/// An extraction's per-thread slots after its histograms: the countdown to the next timed
-/// small extraction, then the last timed small duration (`f64` bits) per feature version.
-const EXT_COUNTDOWN: usize = 0;
-const EXT_LAST: usize = 1;
-const EXT_EXTRA: usize = 1 + FeatureVersion::ALL.len();
+/// An extraction's per-thread slots after its histograms ([`histogram::Untimed`]): a sequence
+/// number, then per feature version the countdown to the next timed small extraction, then per
+/// version the last timed small duration (`f64` bits).
+const EXT_SEQ: usize = 0;
+const EXT_COUNTDOWN: usize = 1;
+const EXT_LAST: usize = 1 + FeatureVersion::ALL.len();
+const EXT_EXTRA: usize = 1 + 2 * FeatureVersion::ALL.len();
 
 /// One small v1–v4 extraction in this many (per thread) is timed; see [`Metrics::extract`].
-pub const SMALL_EXTRACTION_TIMING_INTERVAL: u64 = 16;
+pub const SMALL_EXTRACTION_TIMING_INTERVAL: u64 = 64;
 
 /// A document is "small" for timing purposes when it has at most this many entity kinds: a
 /// v1–v4 extraction then does O(kinds) work, a few microseconds at most, far below the
@@ -405,6 +409,18 @@ impl Metrics {
             .unwrap_or_else(|_| unreachable!("seven histograms of at most 16 bounds"));
         let shape_entropy = group.pop().unwrap_or_else(|| AtomicHistogram::new(&[]));
         let surface_count = group.pop().unwrap_or_else(|| AtomicHistogram::new(&[]));
+        let group: Vec<AtomicHistogram> = group
+            .into_iter()
+            .enumerate()
+            .map(|(vi, h)| {
+                h.with_untimed(histogram::Untimed {
+                    seq: ext_extra + EXT_SEQ,
+                    countdown: ext_extra + EXT_COUNTDOWN + vi,
+                    last: ext_extra + EXT_LAST + vi,
+                    interval: SMALL_EXTRACTION_TIMING_INTERVAL,
+                })
+            })
+            .collect();
         let pool = Pool(
             Arc::new(std::sync::Mutex::new(group.into())),
             &EXTRACTION_LATENCY_BUCKETS,
@@ -732,20 +748,22 @@ impl Metrics {
     }
 
     /// [`FeatureExtractor::extract`], recorded in `feature_extraction_latency_seconds{version}`;
-    /// v4 and v5 vectors also feed `v4_surface_count` and `v4_shape_entropy` (read from the
-    /// vector's own slots, nothing is recomputed).
+    /// v4 and v5 vectors also feed `v4_surface_count` and `v4_shape_entropy` (the values of
+    /// the vector's own slots, nothing is recomputed).
     ///
     /// # What is timed
     /// Every extraction is counted, in its exact bucket. A v5 extraction (mesh geometry:
     /// microseconds to seconds), and any extraction of a document with more than
     /// [`SMALL_DOCUMENT_KINDS`] entity kinds, is timed every time. A v1–v4 extraction of a
-    /// smaller document reads a few counts (0.2–2 µs; the median over the shared corpus is
-    /// about 0.35 µs), which a pair of clock reads (30–80 ns on a VM) would slow by 10–25 %:
-    /// one such extraction in [`SMALL_EXTRACTION_TIMING_INTERVAL`] per thread is timed, and
-    /// the others are recorded with the duration last timed on that thread for that version.
-    /// Their bucket is exact either way (they all take far less than the smallest bound,
-    /// 0.5 ms, unless the thread is preempted during one, which the timed sample sees at the
-    /// same rate); their share of `_sum` is an estimate from the samples.
+    /// smaller document reads a few counts (`benches/metrics.rs`: 70 ns for a small STL, 130 ns
+    /// on average over the shared corpus), which a pair of clock reads (20–80 ns on a VM) would
+    /// slow by 15–100 %:
+    /// one such extraction in [`SMALL_EXTRACTION_TIMING_INTERVAL`] per thread and version is
+    /// timed (the first one included), and the others are counted as taking the duration last
+    /// timed on that thread for that version. Their bucket is exact either way (they all take
+    /// far less than the smallest bound, 0.5 ms, unless the thread is preempted during one, which
+    /// the timed sample sees at the same rate); their share of `_sum` is an estimate from the
+    /// samples. A scrape sees every extraction that has returned, once.
     pub fn extract(&self, extractor: &FeatureExtractor, doc: &CadDocument) -> FeatureVector {
         let version = extractor.version();
         if version == FeatureVersion::V5 || doc.entity_counts.len() > SMALL_DOCUMENT_KINDS {
@@ -753,32 +771,44 @@ impl Metrics {
         }
         let shard = self.ext_store.shard();
         let vi = usize::from(version.number()) - 1;
-        let countdown = shard.get(self.ext_extra + EXT_COUNTDOWN);
-        let last = shard.get(self.ext_extra + EXT_LAST + vi);
-        let left = countdown.map_or(0, |c| c.load(Ordering::Relaxed));
-        let last_secs = last.map_or(0, |c| c.load(Ordering::Relaxed));
-        // `last_secs == 0`: no timed extraction of this version on this thread yet.
-        if left == 0 || last_secs == 0 {
-            let start = Stopwatch::start();
-            let v = extractor.extract(doc);
-            let seconds = start.seconds();
-            if let Some(c) = countdown {
-                c.store(SMALL_EXTRACTION_TIMING_INTERVAL - 1, Ordering::Relaxed);
-            }
-            if let Some(c) = last {
-                // Never store 0 (it means "not timed yet"): the smallest positive f64 instead.
-                c.store(seconds.max(f64::MIN_POSITIVE).to_bits(), Ordering::Relaxed);
-            }
-            self.observe_extraction_in(shard, &v, seconds);
-            v
-        } else {
-            let v = extractor.extract(doc);
-            if let Some(c) = countdown {
-                c.store(left - 1, Ordering::Relaxed);
-            }
-            self.observe_extraction_in(shard, &v, f64::from_bits(last_secs));
-            v
+        let at = |k: usize| shard.get(self.ext_extra + k);
+        let (Some(countdown), Some(latency)) = (at(EXT_COUNTDOWN + vi), self.ext_layout.get(vi))
+        else {
+            return self.extract_with(|| extractor.extract(doc));
+        };
+        let left = countdown.load(Ordering::Relaxed);
+        if left > 0 {
+            // Untimed: counted by the countdown alone (see `histogram::Untimed`).
+            let (v, shape) = extractor.extract_with_shape(doc);
+            countdown.store(left - 1, Ordering::Relaxed);
+            self.observe_shape_values(shard, version, shape);
+            return v;
         }
+        let start = Stopwatch::start();
+        let (v, shape) = extractor.extract_with_shape(doc);
+        let seconds = start.seconds();
+        // Fold the untimed extractions since the last timed one into the bucket of its
+        // duration, and record this one, inside the write side of the seqlock.
+        if let (Some(seq), Some(last)) = (at(EXT_SEQ), at(EXT_LAST + vi)) {
+            let s = seq.load(Ordering::Relaxed);
+            seq.store(s.wrapping_add(1), Ordering::Relaxed);
+            std::sync::atomic::fence(Ordering::Release);
+            let last_bits = last.load(Ordering::Relaxed);
+            if last_bits != 0 {
+                latency.record_n(
+                    shard,
+                    f64::from_bits(last_bits),
+                    SMALL_EXTRACTION_TIMING_INTERVAL - 1,
+                );
+            }
+            latency.record(shard, seconds);
+            // Never store 0 (it means "not timed yet"): the smallest positive f64 instead.
+            last.store(seconds.max(f64::MIN_POSITIVE).to_bits(), Ordering::Relaxed);
+            countdown.store(SMALL_EXTRACTION_TIMING_INTERVAL - 1, Ordering::Relaxed);
+            seq.store(s.wrapping_add(2), Ordering::Release);
+        }
+        self.observe_shape_values(shard, version, shape);
+        v
     }
 
     /// Runs a custom extraction and records it like [`Metrics::extract`] (always timed).
@@ -796,21 +826,35 @@ impl Metrics {
     }
 
     fn observe_extraction_in(&self, shard: &[AtomicU64], vector: &FeatureVector, seconds: f64) {
-        let [.., surface, entropy] = &self.ext_layout;
         if let Some(h) = self
             .ext_layout
             .get(usize::from(vector.version.number()) - 1)
         {
             h.record(shard, seconds);
         }
-        if vector.version >= FeatureVersion::V4 {
-            let slot = |i: Option<usize>| i.and_then(|i| vector.values.get(i)).copied();
-            if let Some(x) = slot(self.surface_slot) {
-                surface.record(shard, x);
-            }
-            if let Some(x) = slot(self.entropy_slot) {
-                entropy.record(shard, x);
-            }
+        self.observe_shape_in(shard, vector);
+    }
+
+    /// `v4_surface_count` and `v4_shape_entropy` from a v4/v5 vector's own slots.
+    fn observe_shape_in(&self, shard: &[AtomicU64], vector: &FeatureVector) {
+        let slot = |i: Option<usize>| i.and_then(|i| vector.values.get(i)).copied();
+        if let (Some(s), Some(e)) = (slot(self.surface_slot), slot(self.entropy_slot)) {
+            self.observe_shape_values(shard, vector.version, [s, e]);
+        }
+    }
+
+    /// `v4_surface_count` and `v4_shape_entropy` (for v4 and v5 vectors only).
+    #[inline]
+    fn observe_shape_values(
+        &self,
+        shard: &[AtomicU64],
+        version: FeatureVersion,
+        [surface_count, entropy]: [f64; 2],
+    ) {
+        if version >= FeatureVersion::V4 {
+            let [.., surface_h, entropy_h] = &self.ext_layout;
+            surface_h.record(shard, surface_count);
+            entropy_h.record(shard, entropy);
         }
     }
 
