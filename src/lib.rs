@@ -69,6 +69,8 @@ pub mod metrics;
 #[cfg(feature = "pipeline")]
 pub mod pipeline;
 pub mod readers;
+#[cfg(feature = "redis")]
+mod redis_conn;
 
 use std::path::Path;
 

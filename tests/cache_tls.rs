@@ -40,3 +40,24 @@ async fn rediss_with_a_private_ca() {
         Err(CacheError::Unavailable(_)) | Err(CacheError::Timeout)
     ));
 }
+
+/// The Redis index shares the cache's connection settings, `rediss://` and the private CA
+/// included (its client is synchronous, the cache's asynchronous).
+#[test]
+fn index_over_rediss_with_a_private_ca() {
+    use cadfeat::FeatureVersion;
+    use cadfeat::index::{RedisIndex, VectorIndex, metadata_for};
+
+    let server = RedisServer::start_tls();
+    let mut c = config(&server.url());
+    c.tls_root_cert_pem = Some(server.ca_pem());
+    let a = RedisIndex::connect(c.clone()).unwrap();
+    let v: Vec<f64> = (0..12).map(f64::from).collect();
+    a.insert("p1", v.clone(), metadata_for(FeatureVersion::V2, 0))
+        .unwrap();
+    let b = RedisIndex::connect(c).unwrap();
+    assert_eq!(b.get("p1").unwrap().unwrap().values, v);
+
+    // Without the CA the certificate is not trusted: an error, never a wrong answer.
+    assert!(RedisIndex::connect(config(&server.url())).is_err());
+}

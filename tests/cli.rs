@@ -73,6 +73,42 @@ fn extract_prints_one_line_per_file_with_the_contract_fields() {
     assert_eq!(lines[0]["document"]["facets"], Value::Null);
 }
 
+/// Huge finite coordinates (fuzz findings in `tests/regressions/`): every vector value is a
+/// JSON number (an infinite value would print as `null`), the overflowing slots `f64::MAX`,
+/// and the line keeps the contract fields.
+#[test]
+fn extract_lines_carry_only_numbers_for_huge_coordinates() {
+    let files = [
+        "tests/regressions/obj/nonfinite-bbox-volume-huge-coords.obj",
+        "tests/regressions/obj/nonfinite-width-height-ratio.obj",
+    ];
+    for version in ["v1", "v2", "v5"] {
+        let mut args = vec!["extract", "--feature-version", version];
+        args.extend(files);
+        let (lines, code, _) = cadfeat(&args);
+        assert_eq!(code, 0);
+        assert_eq!(lines.len(), files.len());
+        for (line, file) in lines.iter().zip(files) {
+            assert_eq!(line["path"], file);
+            assert_eq!(line["ok"], true);
+            assert_eq!(line["format"], "obj");
+            let vector = line["vector"].as_array().expect("vector");
+            assert!(
+                vector
+                    .iter()
+                    .all(|x| x.as_f64().is_some_and(f64::is_finite)),
+                "{file} {version}: {vector:?}"
+            );
+            assert!(line["document"]["bbox"]["max"].as_array().is_some());
+        }
+        // bbox_volume_estimate of the 1e200 triangle, and width_height_ratio of the 1e308 box.
+        assert_eq!(lines[0]["vector"][4].as_f64(), Some(f64::MAX));
+        if version != "v1" {
+            assert_eq!(lines[1]["vector"][10].as_f64(), Some(f64::MAX));
+        }
+    }
+}
+
 #[test]
 fn a_failed_file_is_a_line_with_an_error_and_a_nonzero_exit() {
     let dir = std::env::temp_dir().join(format!("cadfeat-cli-{}", std::process::id()));

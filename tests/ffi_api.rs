@@ -323,6 +323,7 @@ fn extract_bytes_matches_rust_api_for(data: &[u8], hint: &CStr) {
                     let got = std::slice::from_raw_parts(res.vector, res.len);
                     let bits = |s: &[f64]| s.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
                     assert_eq!(bits(got), bits(&fv.values), "{v}");
+                    assert!(got.iter().all(|x| x.is_finite()), "{v}: {got:?}");
                     assert_eq!(res.feature_version, u32::from(v.number()));
                     assert_eq!(cstr(res.format), doc.format.as_str());
                     assert_eq!(res.entity_count, doc.entity_count());
@@ -350,6 +351,34 @@ fn extract_bytes_matches_rust_api_for(data: &[u8], hint: &CStr) {
             }
             cadfeat_extractor_free(ex);
         }
+    }
+}
+
+/// Huge finite coordinates (the fuzz findings in `tests/regressions/obj/`): the C API returns
+/// the Rust API's vector, finite, with the overflowing slots saturated to `f64::MAX`.
+#[test]
+fn extract_bytes_returns_finite_vectors_for_huge_coordinates() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/regressions/obj");
+    for name in [
+        "nonfinite-bbox-volume-huge-coords.obj",
+        "nonfinite-width-height-ratio.obj",
+    ] {
+        let data = std::fs::read(dir.join(name)).expect("regression input");
+        extract_bytes_matches_rust_api_for(&data, c"obj");
+    }
+    // Slot 4 of the first, w·h·d = 1e600, through the C API.
+    let data = std::fs::read(dir.join("nonfinite-bbox-volume-huge-coords.obj")).expect("input");
+    let ex = new_extractor(1);
+    let mut r = null_mut();
+    // SAFETY: valid pointers; the result is freed once.
+    unsafe {
+        let st = cadfeat_extract_bytes(ex, data.as_ptr(), data.len(), c"obj".as_ptr(), &mut r);
+        expect(st, CadfeatStatus::Ok, "");
+        let res = &*r;
+        let got = std::slice::from_raw_parts(res.vector, res.len);
+        assert_eq!(got[4], f64::MAX);
+        cadfeat_result_free(r);
+        cadfeat_extractor_free(ex);
     }
 }
 

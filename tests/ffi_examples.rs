@@ -14,6 +14,8 @@
 //! Tools: gcc, g++ and (for one test) cmake, pkg-config and valgrind. A missing tool fails the
 //! test with the Debian package to install (`.ci/ffi-check.sh` and `.ci/test` install them).
 
+#![cfg(feature = "ffi")]
+
 mod common;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};

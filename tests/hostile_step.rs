@@ -175,7 +175,7 @@ fn file_ending_in_the_middle_of_a_number() {
     }
 }
 
-/// Fuzz finding `fuzz/findings/step-timeout-8ea6e60c680f4fbc.step`: a 25 KB mutation of a
+/// Fuzz finding `tests/regressions/step/step-timeout-8ea6e60c680f4fbc.step`: a 25 KB mutation of a
 /// CATIA part with a vertex at y = 1e308 and B-spline control points at x = 2^32. Two edges
 /// sampled to ~20,000 points each project onto their cylinders as a sliver of nearly collinear
 /// parameter points, and the Delaunay insertion of those took 7–16 s, outside `max_work`.
@@ -186,7 +186,7 @@ fn edges_far_off_their_surface_do_not_reach_the_triangulation() {
     use cadfeat::brep::tessellate::{TessOptions, tessellate};
     use cadfeat::readers::step::{part21, read_brep};
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fuzz/findings/step-timeout-8ea6e60c680f4fbc.step");
+        .join("tests/regressions/step/step-timeout-8ea6e60c680f4fbc.step");
     let bytes = std::fs::read(&path).expect("committed regression input");
     let limits = Limits::default();
     let table = part21::scan(&bytes, &limits).expect("the finding scans");
@@ -213,15 +213,18 @@ fn edges_far_off_their_surface_do_not_reach_the_triangulation() {
         tess.work,
         limits.max_work
     );
-    // The whole read ends in a typed error or a document that says it lost faces. (Its v5
-    // vector is not checked here: slot 4 overflows to inf on the 1e308 vertex, the open
-    // finding `nonfinite-bbox-volume-huge-coords.obj` of the feature extractor.)
+    // The whole read ends in a typed error or a document that says it lost faces, with a
+    // finite vector: slot 4 `bbox_volume_estimate` overflowed to inf on the 1e308 vertex and
+    // is now saturated to f64::MAX (`cadfeat::features`, "Finite values").
     match readers::read(&bytes, Format::Step, &limits) {
         Err(Error::Malformed { .. } | Error::LimitExceeded { .. }) => {}
         Err(e) => panic!("untyped outcome {e:?}"),
-        Ok(doc) => assert!(
-            doc.metadata.degraded.is_some() || !doc.metadata.warnings.is_empty(),
-            "read as if nothing were wrong"
-        ),
+        Ok(doc) => {
+            assert!(
+                doc.metadata.degraded.is_some() || !doc.metadata.warnings.is_empty(),
+                "read as if nothing were wrong"
+            );
+            assert_finite_vector("step-timeout finding", &doc);
+        }
     }
 }

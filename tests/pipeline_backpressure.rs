@@ -6,6 +6,8 @@
 //! buffered sources, kept outcomes or spawned a task per source, the live heap would grow by
 //! megabytes between the two samples.
 
+#![cfg(feature = "pipeline")]
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};

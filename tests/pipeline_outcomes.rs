@@ -1,6 +1,8 @@
 //! `extract_and_index`: per-item outcomes for good, bad and duplicate inputs (small files and the
 //! whole corpus), cancellation, progress.
 
+#![cfg(feature = "pipeline")]
+
 mod common;
 
 use std::collections::HashMap;

@@ -44,6 +44,7 @@ use redis::{Cmd, ErrorKind, FromRedisValue, RedisError};
 use super::codec::{decode_vector, encode_vector};
 use super::{CacheBackend, CacheError, CacheStats, StatsCounters, bump};
 use crate::features::FeatureVector;
+use crate::redis_conn::{self, ClientError};
 
 /// Settings of a [`RedisCache`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -488,17 +489,6 @@ impl<C: Connector> Core<C> {
     }
 }
 
-/// With the `tls` feature: makes ring the process-wide rustls crypto provider unless the
-/// application installed one already (redis-rs needs one for `rediss://`).
-fn install_tls_provider() {
-    #[cfg(feature = "tls")]
-    {
-        if rustls::crypto::CryptoProvider::get_default().is_none() {
-            let _ = rustls::crypto::ring::default_provider().install_default();
-        }
-    }
-}
-
 /// A Redis L2 cache on one server (see the module docs). Cheap to share in an `Arc`.
 pub struct RedisCache {
     core: Arc<Core<SingleConnector>>,
@@ -511,6 +501,14 @@ impl std::fmt::Debug for RedisCache {
             .field("key_prefix", &self.core.config.key_prefix)
             .field("breaker", &self.core.breaker.state())
             .finish()
+    }
+}
+
+/// A client that could not be built, as a configuration error (the URL redacted).
+fn client_error(config: &RedisConfig, e: ClientError) -> CacheError {
+    match e {
+        ClientError::TlsNeedsFeature => CacheError::Config(e.to_string()),
+        ClientError::Redis(e) => CacheError::Config(format!("{}: {e}", redact(&config.url))),
     }
 }
 
@@ -533,31 +531,8 @@ impl RedisCache {
     /// first operations fail fast and open the breaker). Fails only on an invalid URL
     /// (including `rediss://` without the `tls` feature).
     pub fn new(config: RedisConfig) -> Result<Self, CacheError> {
-        install_tls_provider();
-        let client = match &config.tls_root_cert_pem {
-            None => redis::Client::open(config.url.as_str()),
-            #[cfg(feature = "tls")]
-            Some(pem) => redis::Client::build_with_tls(
-                config.url.as_str(),
-                redis::TlsCertificates {
-                    client_tls: None,
-                    root_cert: Some(pem.clone()),
-                },
-            ),
-            #[cfg(not(feature = "tls"))]
-            Some(_) => {
-                return Err(CacheError::Config(
-                    "tls_root_cert_pem needs cadfeat's `tls` feature".into(),
-                ));
-            }
-        }
-        .map_err(|e| CacheError::Config(format!("{}: {e}", redact(&config.url))))?;
-        let mc = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(config.connect_timeout))
-            .set_response_timeout(Some(config.command_timeout))
-            .set_number_of_retries(0)
-            .set_min_delay(Duration::from_millis(10))
-            .set_max_delay(config.breaker_cooldown);
+        let client = redis_conn::client(&config).map_err(|e| client_error(&config, e))?;
+        let mc = redis_conn::manager_config(&config);
         Ok(RedisCache {
             core: Arc::new(Core::new(config, SingleConnector { client, config: mc })),
         })
@@ -645,35 +620,8 @@ mod cluster {
         /// A cluster cache for `config` (`url` = comma-separated seed nodes). Does not
         /// connect; fails only on invalid URLs.
         pub fn new(config: RedisConfig) -> Result<Self, CacheError> {
-            install_tls_provider();
-            let nodes: Vec<String> = config
-                .url
-                .split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
-                .collect();
-            let builder = ClusterClient::builder(nodes)
-                .connection_timeout(config.connect_timeout)
-                .response_timeout(config.command_timeout)
-                .retries(1);
-            let builder = match &config.tls_root_cert_pem {
-                None => builder,
-                #[cfg(feature = "tls")]
-                Some(pem) => builder.certs(redis::TlsCertificates {
-                    client_tls: None,
-                    root_cert: Some(pem.clone()),
-                }),
-                #[cfg(not(feature = "tls"))]
-                Some(_) => {
-                    return Err(CacheError::Config(
-                        "tls_root_cert_pem needs cadfeat's `tls` feature".into(),
-                    ));
-                }
-            };
-            let client = builder
-                .build()
-                .map_err(|e| CacheError::Config(format!("{}: {e}", redact(&config.url))))?;
+            let client =
+                redis_conn::cluster_client(&config).map_err(|e| client_error(&config, e))?;
             Ok(RedisClusterCache {
                 core: Arc::new(Core::new(config, ClusterConnector { client })),
             })

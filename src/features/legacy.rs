@@ -4,16 +4,24 @@
 //! [`CadDocument::entity_count`], width/height/depth = the box extents (zeros for an empty box,
 //! as the original's default box), layers, `metadata.solids/facets`, the top-5 kind frequencies,
 //! and the v4 surface count and shape entropy ([`super::entropy`]).
+//!
+//! Overflow saturates (see [Finite values](super#finite-values)): a box extent or a slot
+//! beyond the f64 range is `f64::MAX`, and the formulas read the saturated extents, so every
+//! value is finite and ordinary inputs keep the original's values bit for bit.
 
 use crate::document::CadDocument;
 
 use super::entropy::{compute_shape_entropy, compute_surface_count, shape_type_counts};
+use super::finite_value;
 
-/// The 24 v4 values of `doc` in canonical (flattened) order; v1–v3 are prefixes.
+/// The 24 v4 values of `doc` in canonical (flattened) order; v1–v3 are prefixes. All finite:
+/// a slot whose formula overflows (volume, ratios, volume per entity) is `f64::MAX`.
 pub fn legacy_v4(doc: &CadDocument) -> [f64; 24] {
     let n_int = doc.entity_count();
     let n = n_int as f64;
-    let [width, height, depth] = doc.bbox.extents();
+    // An extent beyond f64::MAX (max − min of coordinates near ∓1.8e308) is f64::MAX, so
+    // that the norms below are not ∞/∞ and the volume of a flat box is not ∞·0.
+    let [width, height, depth] = doc.bbox.extents().map(finite_value);
     let volume = width.max(0.0) * height.max(0.0) * depth.max(0.0);
     let layers = doc.layers.len() as f64;
     let high = if n_int >= 500 { 1.0 } else { 0.0 };
@@ -74,4 +82,5 @@ pub fn legacy_v4(doc: &CadDocument) -> [f64; 24] {
         surface_count,
         entropy,
     ]
+    .map(finite_value)
 }

@@ -11,6 +11,30 @@
 //!
 //! Every version is a prefix of the next: a v*N* vector is the first `dim()` values of the v5
 //! vector of the same document.
+//!
+//! # Finite values
+//!
+//! Every vector [`FeatureExtractor::extract`] returns has only finite values: JSON has no
+//! infinity (the CLI would print `null`), and NaN or ±∞ poison normalisation, distances and
+//! training downstream. Ordinary inputs never meet the rules below, so their values are the
+//! formulas' bit for bit; they apply where f64 arithmetic leaves the finite range, which finite
+//! but huge coordinates (1e200, 1e308: valid numbers in every format) can make it do.
+//!
+//! The rule is **saturation**: a quantity too large for an f64 is taken as [`f64::MAX`] (the
+//! true value is at least that), and NaN as 0 ([`finite_value`]). Slot by slot:
+//!
+//! | slots | overflows when | value |
+//! |---|---|---|
+//! | 1–3 `bbox_width/height/depth` | max − min exceeds `f64::MAX` (coordinates near −1e308 and +1e308) | `f64::MAX`; the slots below read this saturated extent |
+//! | 4 `bbox_volume_estimate` | w·h·d exceeds `f64::MAX` (e.g. every extent 1e200) | `f64::MAX` |
+//! | 7–9 `norm_width/height/depth` | never, from saturated extents (an overflowed extent gave ∞/∞ = NaN) | extent / largest extent, so 1 for the largest |
+//! | 10–11 `width_height_ratio`, `width_depth_ratio` | a huge width over a small height or depth | `f64::MAX` |
+//! | 14 `avg_volume_per_entity` | slot 4 overflowed (∞ / n) | `f64::MAX` |
+//! | 24–63 (v5) | area, volume, diameter or moments overflow | each v5 formula's own guard ([`v5`]): a log or ratio of a non-finite quantity is 0, and a mesh whose area overflows is treated as having no area |
+//!
+//! The other v1–v4 slots are counts, ratios of counts and an entropy, finite by construction.
+//! Last, `extract` passes every value through [`finite_value`] (±∞ → ±`f64::MAX`, NaN → 0),
+//! the one place that guarantees the rule whatever a formula does.
 
 use std::fmt;
 use std::str::FromStr;
@@ -30,6 +54,21 @@ pub use vector::{
     Migration, MigrationDirection, downgrade_vector, flatten, migrate, rehydrate,
     reorder_legacy_vector, upgrade_vector,
 };
+
+/// `x` under the finite-values rule (see [Finite values](self#finite-values)): finite values
+/// unchanged (bit for bit), +∞ → [`f64::MAX`], −∞ → [`f64::MIN`] (= −`f64::MAX`), NaN → 0.
+#[inline]
+pub fn finite_value(x: f64) -> f64 {
+    if x.is_finite() {
+        x
+    } else if x.is_nan() {
+        0.0
+    } else if x > 0.0 {
+        f64::MAX
+    } else {
+        f64::MIN
+    }
+}
 
 /// A feature version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -153,7 +192,8 @@ impl FeatureExtractor {
     /// Extracts the feature vector of `doc`.
     ///
     /// v1–v4 are the first 7, 12, 22, 24 values of [`legacy::legacy_v4`]; v5 appends
-    /// [`v5::v5_slots`]. Never fails and never panics: missing data gives zeros.
+    /// [`v5::v5_slots`]. Never fails and never panics: missing data gives zeros. Every value
+    /// is finite (see [Finite values](self#finite-values)).
     pub fn extract(&self, doc: &CadDocument) -> FeatureVector {
         self.extract_with_shape(doc).0
     }
@@ -171,13 +211,16 @@ impl FeatureExtractor {
         if self.version == FeatureVersion::V5 {
             values.extend_from_slice(&v5::v5_slots(doc));
         }
+        for v in &mut values {
+            *v = finite_value(*v);
+        }
         let [.., surface_count, shape_entropy] = legacy;
         (
             FeatureVector {
                 version: self.version,
                 values,
             },
-            [surface_count, shape_entropy],
+            [finite_value(surface_count), finite_value(shape_entropy)],
         )
     }
 

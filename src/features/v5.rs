@@ -9,6 +9,11 @@
 //! revolution + surface of linear extrusion (the spec's "B-spline, Bézier, NURBS, offset, swept
 //! and revolved surfaces"; NURBS are B-splines in [`SurfaceKind`]); `other` = other + faces
 //! without a surface. All seven are 0 without a B-Rep or when the total area is 0.
+//!
+//! Non-finite quantities (overflow on huge coordinates; see
+//! [Finite values](super#finite-values)): a log or ratio of a non-finite quantity is 0, a mesh
+//! whose total area is not finite counts as a mesh without area (only the fallback slots), and
+//! any slot still not finite is 0.
 
 use crate::document::{BrepSummary, CadDocument, SurfaceKind};
 use crate::geometry::{self, MeshGeometry};

@@ -27,6 +27,7 @@ use redis::{Connection, RedisError};
 use super::memory::MemoryIndex;
 use super::{Filter, IndexEntry, IndexError, IndexResult, Metadata, SearchHit, VectorIndex};
 use crate::cache::RedisConfig;
+use crate::redis_conn;
 
 /// Ids read per round trip when loading.
 const LOAD_BATCH: usize = 512;
@@ -62,24 +63,7 @@ impl RedisIndex {
 
     /// Connects with `config` to the index named `namespace` and loads it.
     pub fn connect_namespace(config: RedisConfig, namespace: &str) -> IndexResult<RedisIndex> {
-        let client = match &config.tls_root_cert_pem {
-            None => redis::Client::open(config.url.as_str()),
-            #[cfg(feature = "tls")]
-            Some(pem) => redis::Client::build_with_tls(
-                config.url.as_str(),
-                redis::TlsCertificates {
-                    client_tls: None,
-                    root_cert: Some(pem.clone()),
-                },
-            ),
-            #[cfg(not(feature = "tls"))]
-            Some(_) => {
-                return Err(IndexError::Backend(
-                    "tls_root_cert_pem needs cadfeat's `tls` feature".into(),
-                ));
-            }
-        }
-        .map_err(backend)?;
+        let client = redis_conn::client(&config).map_err(|e| IndexError::Backend(e.to_string()))?;
         let index = RedisIndex {
             config,
             client,
@@ -117,21 +101,13 @@ impl RedisIndex {
         )
     }
 
-    fn open(&self) -> Result<Connection, RedisError> {
-        let c = self
-            .client
-            .get_connection_with_timeout(self.config.connect_timeout)?;
-        c.set_read_timeout(Some(self.config.command_timeout))?;
-        c.set_write_timeout(Some(self.config.command_timeout))?;
-        Ok(c)
-    }
-
     /// Runs `f` on the connection, reconnecting once when the connection is broken.
     fn with_conn<T>(&self, f: impl Fn(&mut Connection) -> Result<T, RedisError>) -> IndexResult<T> {
         let mut guard = self.conn.lock().unwrap_or_else(|e| e.into_inner());
         for attempt in 0..2 {
             if guard.is_none() {
-                *guard = Some(self.open().map_err(backend)?);
+                *guard =
+                    Some(redis_conn::sync_connection(&self.client, &self.config).map_err(backend)?);
             }
             let Some(conn) = guard.as_mut() else {
                 continue;
