@@ -808,6 +808,90 @@ fn triangle_budget_skips_faces() {
     assert_eq!(a.summary.volume, None);
 }
 
+/// The corners of a plane face shaped like the fuzz finding `step-slow-2307db009f7521e7`: a
+/// chain of `n` points on the flat curve `x = −t, y = −2 + 0.1·√t` (t = 0, 1, …, n − 1), two far
+/// corners, and a closing edge from `(−10·n, 3)` back to `(0, 5)` that runs along the whole
+/// chain above it, with two corners beyond it near the origin (the model stays a few tens of
+/// metres across, below the size where the default tolerance makes planes look like poles). In the Delaunay
+/// triangulation of these points nearly every chain point is joined to those corners, so the
+/// closing edge crosses ~n triangulation edges when it is inserted.
+fn sliver_corners(n: usize) -> Vec<[f64; 2]> {
+    let mut c = vec![[0.0, 5.0], [1.0, 5.5], [6.0, 0.0]];
+    c.extend((0..n).map(|i| [-(i as f64), -2.0 + 0.1 * (i as f64).sqrt()]));
+    c.push([-2.0 * n as f64, 0.0]);
+    c.push([-10.0 * n as f64, 3.0]);
+    c
+}
+
+/// One plane face (z = 0) bounded by straight edges through `corners`.
+fn polygon_face(corners: &[[f64; 2]]) -> BrepModel {
+    let mut b = Builder::new();
+    let v: Vec<u32> = corners
+        .iter()
+        .map(|p| b.vertex([p[0], p[1], 0.0]))
+        .collect();
+    let edges: Vec<(u32, bool)> = (0..v.len())
+        .map(|k| (b.line(v[k], v[(k + 1) % v.len()]), true))
+        .collect();
+    b.face(
+        Surface::Plane(Frame::WORLD),
+        SurfaceKind::Plane,
+        true,
+        &[&edges],
+    );
+    b.model
+}
+
+/// The area of a simple polygon (shoelace formula).
+fn shoelace(corners: &[[f64; 2]]) -> f64 {
+    let n = corners.len();
+    let twice: f64 = (0..n)
+        .map(|k| {
+            let (p, q) = (corners[k], corners[(k + 1) % n]);
+            p[0] * q[1] - q[0] * p[1]
+        })
+        .sum();
+    twice.abs() / 2.0
+}
+
+#[test]
+fn boundary_edges_crossing_many_triangulation_edges_are_charged() {
+    // A few hundred crossings: charged (e + e²/64 work units, within the face's allowance) and
+    // meshed exactly.
+    let small = sliver_corners(500);
+    let a = brep::analyze(&polygon_face(&small), &Limits::default()).unwrap();
+    assert!(a.warnings.is_empty(), "{:?}", a.warnings);
+    let area = shoelace(&small);
+    assert!(
+        rel(a.summary.area.unwrap(), area) < 1e-9,
+        "{:?} vs {area}",
+        a.summary.area
+    );
+    // Thousands: the insertion would cost more than the rest of the triangulation (quadratic
+    // in the crossings); the face is skipped before it, with a warning that says why.
+    let big = sliver_corners(4000);
+    let t0 = Instant::now();
+    let a = brep::analyze(&polygon_face(&big), &Limits::default()).unwrap();
+    assert!(t0.elapsed() < Duration::from_secs(10));
+    assert!(
+        a.warnings.len() == 1 && a.warnings[0].contains("triangulation edges"),
+        "{:?}",
+        a.warnings
+    );
+    // The same number of corners on a circle (a well-shaped face) is meshed: every edge of a
+    // convex polygon is already in the Delaunay triangulation of its corners.
+    let m = big.len();
+    let circle: Vec<[f64; 2]> = (0..m)
+        .map(|k| {
+            let t = 2.0 * PI * k as f64 / m as f64;
+            [100.0 * t.cos(), 100.0 * t.sin()]
+        })
+        .collect();
+    let a = brep::analyze(&polygon_face(&circle), &Limits::default()).unwrap();
+    assert!(a.warnings.is_empty(), "{:?}", a.warnings);
+    assert!(rel(a.summary.area.unwrap(), shoelace(&circle)) < 1e-9);
+}
+
 #[test]
 fn random_mutations_never_panic() {
     // A small deterministic LCG; 150 mutated primitives, each analysed in bounded time.

@@ -228,3 +228,86 @@ fn edges_far_off_their_surface_do_not_reach_the_triangulation() {
         }
     }
 }
+
+/// Fuzz finding `tests/regressions/step/step-slow-2307db009f7521e7.step` (60 s `--target step` run, seed
+/// 20261124): a plane whose outer loop has ~20,000 boundary points, most of them on a B-spline
+/// edge running out to x ≈ −9·10⁵ mm as a nearly straight chain, closed by one straight segment
+/// of ~9·10⁷ mm that runs along that chain a few mm away. In the Delaunay triangulation of the
+/// loop's points nearly every chain point is joined to points beyond the closing segment, so
+/// inserting that segment as a constraint crossed 19,893 edges (counted by walking along it),
+/// and spade re-triangulated the crossed region with a quadratic number of flips (0.3–0.6 s,
+/// outside `max_work`). The insertion is now charged by the edges each segment crosses
+/// (`e + e²/64` units, counted before inserting it), and a face whose segments would cost more
+/// than the rest of its triangulation is skipped.
+#[test]
+fn a_boundary_segment_crossing_thousands_of_edges_skips_its_face() {
+    use cadfeat::brep::Surface;
+    use cadfeat::brep::tessellate::{CROSSING_WORK_DIVISOR, TessOptions, tessellate};
+    use cadfeat::readers::step::{part21, read_brep};
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/regressions/step/step-slow-2307db009f7521e7.step");
+    let bytes = std::fs::read(&path).expect("committed regression input");
+    let limits = Limits::default();
+    let table = part21::scan(&bytes, &limits).expect("the finding scans");
+    let brep = read_brep(&table, &limits).expect("the finding has a B-Rep");
+    let tess = tessellate(&brep.model, &TessOptions::for_model(&brep.model), &limits);
+    let crossing: Vec<&String> = tess
+        .warnings
+        .iter()
+        .filter(|w| w.contains("triangulation edges"))
+        .collect();
+    assert_eq!(crossing.len(), 1, "{:?}", tess.warnings);
+    let w = crossing[0];
+    // The face is the plane with the long chain.
+    let face: usize = w
+        .strip_prefix("face ")
+        .and_then(|r| r.split(':').next())
+        .and_then(|n| n.parse().ok())
+        .expect("the warning names its face");
+    assert!(matches!(brep.model.faces[face].surface, Surface::Plane(_)));
+    assert!(!tess.face_ok[face]);
+    // The segment was not inserted: the walk along it stopped once the crossings counted would
+    // cost more than the face's triangulation was charged (both stated by the warning; the
+    // face's other segments are edges of the triangulation already and cost nothing).
+    let number_after = |key: &str| -> u64 {
+        w.split(key)
+            .nth(1)
+            .and_then(|r| r.split(' ').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no number after {key:?} in {w}"))
+    };
+    let most = number_after("crosses more than ");
+    let charge = number_after("than its triangulation, ");
+    let work = |e: u64| e + e * e / CROSSING_WORK_DIVISOR;
+    assert!(work(most) <= charge && work(most + 1) > charge, "{w}");
+    assert!(most < 19_893, "{w}");
+    // The other faces are unaffected: those skipped are skipped for their unknown surfaces or
+    // their boundaries off their surfaces, the rest are meshed.
+    let others_skipped = tess
+        .warnings
+        .iter()
+        .filter(|w| {
+            w.starts_with("face ") && w.contains(": skipped") && !w.contains("triangulation edges")
+        })
+        .count();
+    assert_eq!(
+        tess.face_ok.iter().filter(|ok| !**ok).count(),
+        others_skipped + 1
+    );
+    assert!(tess.face_ok.iter().any(|ok| *ok));
+    assert!(tess.work < limits.max_work / 10, "work {}", tess.work);
+    // The whole read ends in a document that says it lost faces, and whose vectors are finite
+    // (slot 4 overflowed to inf before overflow saturated to f64::MAX).
+    match readers::read(&bytes, Format::Step, &limits) {
+        Err(Error::Malformed { .. } | Error::LimitExceeded { .. }) => {}
+        Err(e) => panic!("untyped outcome {e:?}"),
+        Ok(doc) => {
+            assert!(
+                doc.metadata.degraded.is_some() || !doc.metadata.warnings.is_empty(),
+                "read as if nothing were wrong"
+            );
+            let v = cadfeat::FeatureExtractor::new(cadfeat::FeatureVersion::V5).extract(&doc);
+            assert!(v.values.iter().all(|x| x.is_finite()), "{:?}", v.values);
+        }
+    }
+}

@@ -53,9 +53,14 @@
 //! # Budgets
 //! Every loop is bounded: edge sampling by [`MAX_EDGE_SEGMENTS`], inversion by
 //! [`super::geom::MAX_NEWTON`], the lattice by the per-face triangle cap, and all evaluation by
-//! a global work budget (`Limits::max_work`, one unit ≈ one surface or curve evaluation). A face
-//! that fails (invalid data, non-finite numbers, self-intersecting trimming, budget) is skipped
-//! with a warning; a panic inside a face (none is known) is caught and reported the same way.
+//! a global work budget (`Limits::max_work`, one unit ≈ one surface or curve evaluation). The
+//! triangulation is charged too: per point, and per boundary segment by the number of
+//! triangulation edges it crosses when inserted ([`CROSSING_WORK_DIVISOR`]); a face whose
+//! boundary segments would cost more than the rest of its triangulation (thousands of nearly
+//! collinear points along one long segment) is skipped. A face that fails (invalid data,
+//! non-finite numbers, boundary far off the surface, self-intersecting or degenerate trimming,
+//! budget) is skipped with a warning; a panic inside a face (none is known) is caught and
+//! reported the same way.
 
 use std::collections::{HashMap, VecDeque};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -76,6 +81,12 @@ pub const MAX_EDGE_SEGMENTS: usize = 20_000;
 /// tolerances off the face's surface. With the default tolerance (0.001 × the model's
 /// diagonal) that is 1000 model diagonals: only a broken or hostile edge curve gets there.
 pub const OFF_SURFACE_TOLERANCES: f64 = 1e6;
+
+/// A boundary segment whose insertion into a face's triangulation crosses `e` of its edges is
+/// charged `e + e² / CROSSING_WORK_DIVISOR` work units (the re-triangulation around it takes up
+/// to `O(e²)` edge flips). A face whose segments would be charged more in all than the rest of
+/// its triangulation is skipped.
+pub const CROSSING_WORK_DIVISOR: u64 = 64;
 
 /// Default most triangles for one face.
 pub const DEFAULT_FACE_TRIANGLES: usize = 400_000;
@@ -1828,7 +1839,8 @@ fn triangulate_uv(
             "face mesh coarsened to {nu}×{nv} lattice cells to fit the triangle cap"
         ));
     }
-    ctx.spend((nb as u64) * 20 + if interior { (nu * nv) as u64 * 12 } else { 0 })?;
+    let charge = (nb as u64) * 20 + if interior { (nu * nv) as u64 * 12 } else { 0 };
+    ctx.spend(charge)?;
 
     let mut cdt: ConstrainedDelaunayTriangulation<Point2<f64>> =
         ConstrainedDelaunayTriangulation::new();
@@ -1866,12 +1878,29 @@ fn triangulate_uv(
         handles.push(hs);
     }
     let mut crossed = false;
+    // Inserting the boundary segments may cost at most as much again as the triangulation was
+    // charged above: a segment that crosses many edges of the triangulation (a sliver of
+    // nearly collinear boundary points along it) is costly to insert (see `constraint_work`).
+    let mut allowance = charge;
     for hs in &handles {
         let n = hs.len();
         for k in 0..n {
             let (a, b) = (hs[k], hs[(k + 1) % n]);
             if a == b {
                 continue;
+            }
+            match constraint_work(&cdt, a, b, allowance) {
+                Ok(w) => {
+                    allowance -= w;
+                    ctx.spend(w)?;
+                }
+                Err(e) => {
+                    return Err(format!(
+                        "a boundary segment crosses more than {e} triangulation edges \
+                         (degenerate trimming loop: inserting the face's segments would cost \
+                         more than its triangulation, {charge} work units)"
+                    ));
+                }
             }
             if cdt.try_add_constraint(a, b).is_empty() && !cdt.exists_constraint(a, b) {
                 // Crossing trimming loops (sampled curved edges whose chords cross, loops
@@ -2086,6 +2115,36 @@ fn triangulate_uv(
         ctx.splits.push(SegmentSplit { a, b, mid: ids });
     }
     Ok(())
+}
+
+/// The work of inserting the boundary segment `from → to` into `cdt`: `e + e² /`
+/// [`CROSSING_WORK_DIVISOR`] units, `e` being the number of triangulation edges the segment
+/// crosses. Those edges are removed and the two polygons they leave on either side of the
+/// segment are triangulated again by edge flips; in a sliver of nearly collinear points that
+/// takes up to `O(e²)` flips (measured: ~0.8 ns·e² for a segment along 20,000 such points, i.e.
+/// `e² / 64` units of ~50 ns, the cost of a surface evaluation). Segments of ordinary faces cross
+/// no edge (the Delaunay triangulation of well sampled loops already holds them) or a few.
+///
+/// The crossings are counted by walking along the segment (`O(e)`), which stops once the work
+/// exceeds `allowance`: `Err(max)` then says that the segment crosses more than `max` edges,
+/// the most that `allowance` pays for.
+fn constraint_work(
+    cdt: &ConstrainedDelaunayTriangulation<Point2<f64>>,
+    from: spade::handles::FixedVertexHandle,
+    to: spade::handles::FixedVertexHandle,
+    allowance: u64,
+) -> Result<u64, u64> {
+    let work = |e: u64| e.saturating_add(e.saturating_mul(e) / CROSSING_WORK_DIVISOR);
+    let mut e = 0u64;
+    for x in spade::LineIntersectionIterator::new_from_handles(cdt, from, to) {
+        if x.as_edge_intersection().is_some() {
+            e += 1;
+            if work(e) > allowance {
+                return Err(e - 1);
+            }
+        }
+    }
+    Ok(work(e))
 }
 
 /// The vertices strictly between `from` and `to`, in order, on the chain of constraint edges
