@@ -204,15 +204,17 @@ impl FeatureExtractor {
     /// written heap buffer (a load that waits for those stores).
     #[inline(always)]
     pub(crate) fn extract_with_shape(&self, doc: &CadDocument) -> (FeatureVector, [f64; 2]) {
-        let legacy = legacy::legacy_v4(doc);
+        // Made finite in the arrays, before they are copied into the vector (reading the vector
+        // back right after the copy would wait for its stores).
+        let mut legacy = legacy::legacy_v4(doc);
+        legacy.iter_mut().for_each(|v| *v = finite_value(*v));
         let dim = self.version.dim();
         let mut values = Vec::with_capacity(dim);
         values.extend_from_slice(legacy.get(..dim.min(24)).unwrap_or(&legacy));
         if self.version == FeatureVersion::V5 {
-            values.extend_from_slice(&v5::v5_slots(doc));
-        }
-        for v in &mut values {
-            *v = finite_value(*v);
+            let mut extra = v5::v5_slots(doc);
+            extra.iter_mut().for_each(|v| *v = finite_value(*v));
+            values.extend_from_slice(&extra);
         }
         let [.., surface_count, shape_entropy] = legacy;
         (
@@ -220,7 +222,7 @@ impl FeatureExtractor {
                 version: self.version,
                 values,
             },
-            [finite_value(surface_count), finite_value(shape_entropy)],
+            [surface_count, shape_entropy],
         )
     }
 

@@ -128,6 +128,8 @@ pub struct Layout {
     cells: usize,
     /// Per cell: the number of bounds below its first value (cell 0: below `0.0`).
     guess: [u8; GUESS_CELLS],
+    /// Whether a value may lie above more than two bounds past its cell's guess.
+    full_cells: bool,
 }
 
 impl Layout {
@@ -143,6 +145,7 @@ impl Layout {
             base: 0,
             cells: 0,
             guess: [0; GUESS_CELLS],
+            full_cells: true,
         };
         if bounds.len() > INLINE_BOUNDS || bounds.iter().any(|b| !b.is_finite()) {
             return layout;
@@ -159,6 +162,7 @@ impl Layout {
             // the scan adds a bound at 0.0 when the value is above it.
             layout.cells = 1;
             layout.guess[0] = u8::try_from(below(0.0)).unwrap_or(0);
+            layout.full_cells = bounds.iter().filter(|b| **b >= 0.0).count() > 2;
             return layout;
         };
         let cells = usize::try_from(hi - lo + 1).unwrap_or(usize::MAX);
@@ -175,6 +179,16 @@ impl Layout {
             let start = f64::from_bits((layout.base + c as u64) << 51);
             layout.guess[c] = u8::try_from(below(start)).unwrap_or(0);
         }
+        // The most bounds at or above a cell's start that a value of that cell can exceed:
+        // those before the next cell's start (the last cell: all the rest).
+        let fullest = (0..=cells)
+            .map(|c| {
+                let next = layout.guess.get(c + 1).copied().filter(|_| c < cells);
+                usize::from(next.unwrap_or(bounds.len() as u8)) - usize::from(layout.guess[c])
+            })
+            .max()
+            .unwrap_or(0);
+        layout.full_cells = fullest > 2;
         layout
     }
 
@@ -184,16 +198,18 @@ impl Layout {
         let bits = v.to_bits();
         if bits < INFINITY_BITS && self.cells > 0 {
             let c = (cell_key(bits).saturating_sub(self.base) as usize).min(self.cells - 1);
-            let mut at = usize::from(self.guess.get(c).copied().unwrap_or(0));
+            let g = usize::from(self.guess.get(c).copied().unwrap_or(0));
             // A cell holds at most two bounds when they are a factor of 1.5 or more apart:
-            // two steps without branches (whether `v` is above a bound is as unpredictable as
-            // the data), then a loop for cells with more, which stops at the padding (+∞) at
-            // the latest since `v` is finite.
+            // two independent comparisons without branches (whether `v` is above a bound is
+            // as unpredictable as the data; the bounds are sorted, so above the second means
+            // above the first), then, only for layouts with fuller cells, a loop that stops at
+            // the padding (+∞) at the latest since `v` is finite.
             let above = |at: usize| self.inline.get(at).is_some_and(|b| *b < v);
-            at += usize::from(above(at));
-            at += usize::from(above(at));
-            while above(at) {
-                at += 1;
+            let mut at = g + usize::from(above(g)) + usize::from(above(g + 1));
+            if self.full_cells {
+                while above(at) {
+                    at += 1;
+                }
             }
             return at;
         }

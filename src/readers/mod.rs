@@ -14,6 +14,7 @@ use crate::error::{LimitKind, Result};
 use crate::format::Format;
 use crate::limits::Limits;
 
+mod bigvec;
 pub mod dxf;
 pub mod iges;
 pub mod json;

@@ -164,8 +164,8 @@ fn read_binary(bytes: &[u8], n: u32, limits: &Limits) -> Result<CadDocument> {
     // bounded by the input size.
     let n = n as usize;
     let data = bytes.get(BINARY_HEADER..).unwrap_or(&[]);
-    let mut positions: Vec<[f64; 3]> = Vec::with_capacity(n * 3);
-    let mut triangles: Vec<[u32; 3]> = Vec::with_capacity(n);
+    let mut positions: Vec<[f64; 3]> = super::bigvec::with_capacity(n * 3);
+    let mut triangles: Vec<[u32; 3]> = super::bigvec::with_capacity(n);
     let mut lo = [f32::INFINITY; 3];
     let mut hi = [f32::NEG_INFINITY; 3];
     let mut coloured = 0u64;
