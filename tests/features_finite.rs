@@ -63,7 +63,10 @@ fn read_regression_input(rel: &str, format: Format) -> CadDocument {
 fn finite_value_saturates_and_keeps_finite_values_bit_for_bit() {
     assert_eq!(finite_value(f64::INFINITY), MAX);
     assert_eq!(finite_value(f64::NEG_INFINITY), -MAX);
-    assert_eq!(finite_value(f64::NAN).to_bits(), 0.0f64.to_bits());
+    // NaN of any sign and payload.
+    for nan in [f64::NAN, -f64::NAN, f64::from_bits(0x7ff0_0000_0000_0001)] {
+        assert_eq!(finite_value(nan).to_bits(), 0.0f64.to_bits());
+    }
     for x in [
         0.0,
         -0.0,

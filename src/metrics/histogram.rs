@@ -117,8 +117,9 @@ fn cell_key(bits: u64) -> u64 {
 /// values, and layouts whose bounds span more than [`GUESS_CELLS`] cells, count all bounds.
 #[derive(Debug, Clone, Copy)]
 pub struct Layout {
-    /// The first [`INLINE_BOUNDS`] bounds, then `+∞` (at least once).
-    inline: [f64; INLINE_BOUNDS + 1],
+    /// The first [`INLINE_BOUNDS`] bounds, then `+∞` (at least twice, so that the two
+    /// comparisons of [`Layout::bucket`] index it without a bounds check).
+    inline: [f64; INLINE_BOUNDS + 2],
     /// Number of finite bounds.
     n: usize,
     offset: usize,
@@ -126,15 +127,20 @@ pub struct Layout {
     base: u64,
     /// Cells in use (`1..=GUESS_CELLS`), or 0: no table.
     cells: usize,
-    /// Per cell: the number of bounds below its first value (cell 0: below `0.0`).
-    guess: [u8; GUESS_CELLS],
+    /// Per cell: the number of bounds below its first value (cell 0: below `0.0`); unused
+    /// cells up to 64, so that a cell index masked to 6 bits needs no bounds check.
+    guess: [u8; 64],
     /// Whether a value may lie above more than two bounds past its cell's guess.
     full_cells: bool,
+    /// `cells - 1` when there is a table.
+    last_cell: usize,
+    /// `offset + INLINE_BOUNDS + 2`: the end of this histogram's window in a shard.
+    window_end: usize,
 }
 
 impl Layout {
     fn new(bounds: &[f64], offset: usize) -> Layout {
-        let mut inline = [f64::INFINITY; INLINE_BOUNDS + 1];
+        let mut inline = [f64::INFINITY; INLINE_BOUNDS + 2];
         for (d, b) in inline.iter_mut().zip(bounds) {
             *d = *b;
         }
@@ -144,8 +150,10 @@ impl Layout {
             offset,
             base: 0,
             cells: 0,
-            guess: [0; GUESS_CELLS],
+            guess: [0; 64],
             full_cells: true,
+            last_cell: 0,
+            window_end: offset + INLINE_BOUNDS + 2,
         };
         if bounds.len() > INLINE_BOUNDS || bounds.iter().any(|b| !b.is_finite()) {
             return layout;
@@ -161,6 +169,7 @@ impl Layout {
             // No positive bound: every non-negative value is above all bounds below 0.0, and
             // the scan adds a bound at 0.0 when the value is above it.
             layout.cells = 1;
+            layout.last_cell = 0;
             layout.guess[0] = u8::try_from(below(0.0)).unwrap_or(0);
             layout.full_cells = bounds.iter().filter(|b| **b >= 0.0).count() > 2;
             return layout;
@@ -174,6 +183,7 @@ impl Layout {
         // cell c ≥ 1 starts at the smallest float with key `lo + c - 1`.
         layout.base = lo - 1;
         layout.cells = cells + 1;
+        layout.last_cell = cells;
         layout.guess[0] = u8::try_from(below(0.0)).unwrap_or(0);
         for c in 1..=cells {
             let start = f64::from_bits((layout.base + c as u64) << 51);
@@ -197,15 +207,16 @@ impl Layout {
     fn bucket(&self, v: f64) -> usize {
         let bits = v.to_bits();
         if bits < INFINITY_BITS && self.cells > 0 {
-            let c = (cell_key(bits).saturating_sub(self.base) as usize).min(self.cells - 1);
-            let g = usize::from(self.guess.get(c).copied().unwrap_or(0));
+            let c = (cell_key(bits).saturating_sub(self.base) as usize).min(self.last_cell);
+            // `c < GUESS_CELLS ≤ 64` and `g ≤ 15`: the masks only spare the bounds checks.
+            let g = usize::from(self.guess[c & 63]) & 15;
             // A cell holds at most two bounds when they are a factor of 1.5 or more apart:
             // two independent comparisons without branches (whether `v` is above a bound is
             // as unpredictable as the data; the bounds are sorted, so above the second means
             // above the first), then, only for layouts with fuller cells, a loop that stops at
             // the padding (+∞) at the latest since `v` is finite.
             let above = |at: usize| self.inline.get(at).is_some_and(|b| *b < v);
-            let mut at = g + usize::from(above(g)) + usize::from(above(g + 1));
+            let mut at = g + usize::from(self.inline[g] < v) + usize::from(self.inline[g + 1] < v);
             if self.full_cells {
                 while above(at) {
                     at += 1;
@@ -216,7 +227,10 @@ impl Layout {
         if v.is_nan() {
             return self.n;
         }
-        self.inline.iter().map(|b| usize::from(*b < v)).sum()
+        self.inline[..=INLINE_BOUNDS]
+            .iter()
+            .map(|b| usize::from(*b < v))
+            .sum()
     }
 
     /// Records `v` in `shard` (the calling thread's shard of the store this layout belongs
@@ -224,12 +238,16 @@ impl Layout {
     #[inline(always)]
     pub fn record(&self, shard: &[AtomicU64], v: f64) {
         let at = self.bucket(v);
-        // One bounds check for the window (the store is padded so that it always fits).
-        let Some(w) = shard.get(self.offset..self.offset + INLINE_BOUNDS + 2) else {
+        // One bounds check for the window (the store is padded so that it always fits); then
+        // `at ≤ n ≤ 15` and `n + 1 ≤ 16` index it without checks.
+        let Some(w) = shard
+            .get(self.offset..self.window_end)
+            .and_then(|w| <&[AtomicU64; INLINE_BOUNDS + 2]>::try_from(w).ok())
+        else {
             return;
         };
-        bump(w.get(at), 1);
-        add_f64(w.get(self.n + 1), v);
+        bump(Some(&w[at & 15]), 1);
+        add_f64(Some(&w[(self.n + 1).min(INLINE_BOUNDS + 1)]), v);
     }
 
     /// Records `n` observations of `v` at once (their sum as `n · v`).
