@@ -67,7 +67,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use spade::{ConstrainedDelaunayTriangulation, Point2, Triangulation};
 
-use super::geom::{DomainInfo, unwrap_near};
+use super::geom::{DomainInfo, ParamWrap, unwrap_near};
 use super::math::*;
 use super::tjunction::{self, SegmentSplit};
 use super::{BrepModel, Curve, Face, Loop, Surface, Vec3};
@@ -623,6 +623,9 @@ struct Surf<'a> {
     s: &'a Surface,
     info: DomainInfo,
     orig: DomainInfo,
+    /// `orig` as plain numbers for evaluation, stored once: see [`ParamWrap`] (in `orig`'s
+    /// order).
+    wrap: [ParamWrap; 2],
     swap: bool,
 }
 
@@ -642,15 +645,18 @@ impl<'a> Surf<'a> {
             s,
             info: shown,
             orig: info,
+            wrap: ParamWrap::of(&info),
             swap,
         }
     }
+    /// [`Surface::eval_in`] with `orig`, from the wraps stored in `self.wrap`.
     fn eval(&self, u: f64, v: f64) -> Option<(Vec3, Vec3, Vec3)> {
+        let [wu, wv] = self.wrap;
         if self.swap {
-            let (p, a, b) = self.s.eval_in(&self.orig, v, u)?;
+            let (p, a, b) = self.s.eval(wu.apply(v), wv.apply(u))?;
             Some((p, b, a))
         } else {
-            self.s.eval_in(&self.orig, u, v)
+            self.s.eval(wu.apply(u), wv.apply(v))
         }
     }
     fn point(&self, u: f64, v: f64) -> Option<Vec3> {
