@@ -312,6 +312,49 @@ pub struct DomainInfo {
     pub v_range: Option<(f64, f64)>,
 }
 
+/// How [`Surface::eval_in`] reduces one parameter into its period: `origin + (x − origin) mod
+/// period`, or `x` unchanged when `period` is 0 (no period, no range, or a period that is not
+/// positive).
+///
+/// Plain numbers rather than [`DomainInfo`]'s `Option`s, so that they are initialised in every
+/// case. Optimised code evaluates the `rem_euclid` speculatively, before testing whether there
+/// is a period (LLVM treats `frem` as free of side effects, and lowers it to a call to `fmod`),
+/// then discards the result. With the `Option`s that call read the never-written payload of a
+/// `None`: harmless, but valgrind memcheck reports the branches inside `fmod` as depending on
+/// uninitialised values. Here the same speculation only ever sees initialised numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub(crate) struct ParamWrap {
+    origin: f64,
+    period: f64,
+}
+
+impl ParamWrap {
+    /// The wrap of one direction: its period and the start of its natural range.
+    pub(crate) fn new(period: Option<f64>, range: Option<(f64, f64)>) -> ParamWrap {
+        match (period, range) {
+            (Some(period), Some((origin, _))) if period > 0.0 => ParamWrap { origin, period },
+            _ => ParamWrap::default(),
+        }
+    }
+
+    /// The wraps of u and v.
+    pub(crate) fn of(info: &DomainInfo) -> [ParamWrap; 2] {
+        [
+            ParamWrap::new(info.u_period, info.u_range),
+            ParamWrap::new(info.v_period, info.v_range),
+        ]
+    }
+
+    /// `x` reduced into `[origin, origin + period)`; `x` itself without a period.
+    pub(crate) fn apply(self, x: f64) -> f64 {
+        if self.period > 0.0 {
+            self.origin + (x - self.origin).rem_euclid(self.period)
+        } else {
+            x
+        }
+    }
+}
+
 impl Surface {
     /// Checks the surface's data (finite numbers, non-zero directions, positive radii,
     /// consistent B-spline data, bounded nesting of offset surfaces).
@@ -584,14 +627,8 @@ impl Surface {
     /// periodic direction of `info` (from [`Surface::domain_info`], computed once by the
     /// caller): closed B-spline surfaces and swept closed profiles then behave periodically.
     pub fn eval_in(&self, info: &DomainInfo, u: f64, v: f64) -> Option<(Vec3, Vec3, Vec3)> {
-        let wrap = |x: f64, p: Option<f64>, r: Option<(f64, f64)>| match (p, r) {
-            (Some(p), Some((a, _))) if p > 0.0 => a + (x - a).rem_euclid(p),
-            _ => x,
-        };
-        self.eval(
-            wrap(u, info.u_period, info.u_range),
-            wrap(v, info.v_period, info.v_range),
-        )
+        let [wu, wv] = ParamWrap::of(info);
+        self.eval(wu.apply(u), wv.apply(v))
     }
 
     /// The point at `(u, v)`.
@@ -795,4 +832,28 @@ pub fn unwrap_near(x: f64, reference: f64, period: f64) -> f64 {
     }
     let k = ((reference - x) / period).round();
     x + k * period
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn param_wrap_reduces_into_the_period_and_nothing_else() {
+        let w = ParamWrap::new(Some(TAU), Some((-1.0, -1.0 + TAU)));
+        // Inside the range: unchanged; a quarter turn past three periods: back to a quarter.
+        assert_eq!(w.apply(0.5), 0.5);
+        assert!((w.apply(-1.0 + 0.25 * TAU + 3.0 * TAU) - (-1.0 + 0.25 * TAU)).abs() < 1e-12);
+        assert!((w.apply(-1.0 - 0.25 * TAU) - (-1.0 + 0.75 * TAU)).abs() < 1e-12);
+        // No period, no range, or a period that is not positive: the parameter as given.
+        for w in [
+            ParamWrap::new(None, Some((0.0, 1.0))),
+            ParamWrap::new(Some(1.0), None),
+            ParamWrap::new(Some(0.0), Some((0.0, 1.0))),
+            ParamWrap::new(Some(-1.0), Some((0.0, 1.0))),
+            ParamWrap::new(Some(f64::NAN), Some((0.0, 1.0))),
+        ] {
+            assert_eq!(w.apply(7.25).to_bits(), 7.25f64.to_bits());
+        }
+    }
 }

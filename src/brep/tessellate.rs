@@ -67,7 +67,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use spade::{ConstrainedDelaunayTriangulation, Point2, Triangulation};
 
-use super::geom::{DomainInfo, unwrap_near};
+use super::geom::{DomainInfo, ParamWrap, unwrap_near};
 use super::math::*;
 use super::tjunction::{self, SegmentSplit};
 use super::{BrepModel, Curve, Face, Loop, Surface, Vec3};
@@ -623,6 +623,9 @@ struct Surf<'a> {
     s: &'a Surface,
     info: DomainInfo,
     orig: DomainInfo,
+    /// `orig` as plain numbers for evaluation, stored once: see [`ParamWrap`] (in `orig`'s
+    /// order).
+    wrap: [ParamWrap; 2],
     swap: bool,
 }
 
@@ -642,15 +645,18 @@ impl<'a> Surf<'a> {
             s,
             info: shown,
             orig: info,
+            wrap: ParamWrap::of(&info),
             swap,
         }
     }
+    /// [`Surface::eval_in`] with `orig`, from the wraps stored in `self.wrap`.
     fn eval(&self, u: f64, v: f64) -> Option<(Vec3, Vec3, Vec3)> {
+        let [wu, wv] = self.wrap;
         if self.swap {
-            let (p, a, b) = self.s.eval_in(&self.orig, v, u)?;
+            let (p, a, b) = self.s.eval(wu.apply(v), wv.apply(u))?;
             Some((p, b, a))
         } else {
-            self.s.eval_in(&self.orig, u, v)
+            self.s.eval(wu.apply(u), wv.apply(v))
         }
     }
     fn point(&self, u: f64, v: f64) -> Option<Vec3> {
@@ -983,11 +989,59 @@ fn copy_triangles(ctx: &mut Ctx, m: &Mesh, out: &mut Vec<[u32; 3]>) -> Result<()
     Ok(())
 }
 
-/// True when `(u, v)` is a pole: the u iso-line through it is shorter than a tenth of the
-/// tolerance.
-fn is_pole(surf: &Surf, u: f64, v: f64, tol: f64) -> bool {
+/// The length of the u iso-line through a point whose `∂S/∂u` is `su`: `|∂S/∂u|` times the
+/// extent of u in the surface's own parametrisation, its period (2π for an angle, the knot
+/// range of a closed B-spline) or its bounded range. Infinite where u is unbounded (a plane,
+/// an extrusion of an unbounded curve): no u iso-line of such a surface ever collapses.
+fn iso_u_length(surf: &Surf, su: Vec3) -> f64 {
+    let extent = match (surf.info.u_period, surf.info.u_range) {
+        (Some(p), _) => p,
+        (None, Some((a, b))) => b - a,
+        (None, None) => return f64::INFINITY,
+    };
+    let len = norm(su) * extent;
+    if extent.is_finite() && extent > 0.0 && len.is_finite() {
+        len
+    } else {
+        f64::INFINITY
+    }
+}
+
+/// How one loop tells its poles: a point is a pole when its u iso-line
+/// ([`iso_u_length`]) is shorter than `below`.
+#[derive(Debug, Clone, Copy)]
+struct PoleTest {
+    /// The chordal tolerance.
+    tol: f64,
+    /// Iso-line length under which a point is a pole ([`pole_threshold`]).
+    below: f64,
+}
+
+/// The iso-line length under which a point of a loop is a pole: a tenth of the tolerance
+/// (within it u is meaningless), and a hundredth of the loop's longest u iso-line `longest`.
+///
+/// A pole is where the surface's own parametrisation degenerates: the u iso-line collapses
+/// to a point while it is long elsewhere on the face (the apex of a cone, the poles of a
+/// sphere, a B-spline's collapsed row of control points). Lengths alone cannot tell: a
+/// narrow strip (a fillet, or a B-spline face 2 mm wide on a 40 m model) has short iso-lines
+/// everywhere, as long at every point of it, and none of them is a pole; comparing with the
+/// tolerance alone, which follows the model's size, made whole faces poles on large models.
+/// A loop smaller than a thousandth of the tolerance (`extent`, its diagonal in space) keeps
+/// the tolerance alone: it is a point at the tolerance's scale (a degenerate loop at a pole,
+/// whose iso-lines are all rounding noise, is then dropped as before).
+fn pole_threshold(tol: f64, longest: f64, extent: f64) -> f64 {
+    if extent < 1e-3 * tol {
+        0.1 * tol
+    } else {
+        (0.1 * tol).min(0.01 * longest)
+    }
+}
+
+/// True when `(u, v)` is a pole: its u iso-line is shorter than `below` (see
+/// [`pole_threshold`]).
+fn is_pole(surf: &Surf, u: f64, v: f64, below: f64) -> bool {
     match surf.eval(u, v) {
-        Some((_, su, _)) => norm(su) * std::f64::consts::TAU < 0.1 * tol,
+        Some((_, su, _)) => iso_u_length(surf, su) < below,
         None => false,
     }
 }
@@ -1017,18 +1071,14 @@ fn loop_to_uv(
     for (e, _) in segs {
         *uses.entry(*e).or_insert(0) += 1;
     }
-    let mut first_u: HashMap<u32, f64> = HashMap::new();
-    let mut pts: Vec<(u32, f64, f64, bool)> = Vec::with_capacity(n_pts);
+    // 1. Every point mapped to (u, v), with the length of its u iso-line; the longest one and
+    // the loop's extent in space decide its poles ([`pole_threshold`]).
+    let mut mapped: Vec<Vec<(u32, f64, f64, f64)>> = Vec::with_capacity(segs.len());
     let mut hint: Option<(f64, f64)> = None;
-    let mut last_u: Option<f64> = None;
-    let mut last_v: Option<f64> = None;
-    let mut loop_first_u: Option<f64> = None;
-    // The last non-pole point (u, v) and the v of a pole met since then (for `pole_branch`).
-    let mut prev_np: Option<(f64, f64)> = None;
-    let mut pole_v: Option<f64> = None;
-    for (e, ids) in segs {
-        let seam = uses.get(e).copied().unwrap_or(0) >= 2;
-        let mut seg_pts: Vec<(u32, f64, f64, bool)> = Vec::with_capacity(ids.len());
+    let mut longest = 0.0f64;
+    let mut bbox = crate::document::BoundingBox::EMPTY;
+    for (_, ids) in segs {
+        let mut seg: Vec<(u32, f64, f64, f64)> = Vec::with_capacity(ids.len());
         for &id in ids {
             let p = ctx.positions[id as usize];
             let (u, v) = surf
@@ -1037,23 +1087,51 @@ fn loop_to_uv(
             if !(u.is_finite() && v.is_finite()) {
                 return Err("boundary point maps to non-finite parameters".into());
             }
+            let eval = surf.eval(u, v);
             // A boundary point far off the face's surface (a hostile or broken edge curve, e.g.
             // a control point at 2^32 on a model a few mm across) has no meaningful parameters:
             // its projections crowd into a sliver of the parameter domain, where thousands of
             // nearly collinear points make the Delaunay insertion quadratic. Skip the face.
-            if let Some(off) = surf.point(u, v).map(|q| dist(q, p))
+            if let Some(off) = eval.map(|(q, _, _)| dist(q, p))
                 && (off.is_nan() || off > OFF_SURFACE_TOLERANCES * tol)
             {
                 return Err(format!(
                     "boundary point lies {off:e} off the face's surface (tolerance {tol:e})"
                 ));
             }
-            let pole = is_pole(surf, u, v, tol);
-            if !pole {
+            let len = eval.map_or(f64::INFINITY, |(_, su, _)| iso_u_length(surf, su));
+            if len.is_finite() {
+                longest = longest.max(len);
+            }
+            bbox.add(p);
+            // Inversion starts from the last point that is not a pole as far as the loop is
+            // known yet (at a pole u is arbitrary).
+            if len >= pole_threshold(tol, longest, bbox.diagonal()) {
                 hint = Some((u, v));
             }
-            seg_pts.push((id, u, v, pole));
+            seg.push((id, u, v, len));
         }
+        mapped.push(seg);
+    }
+    let poles = PoleTest {
+        tol,
+        below: pole_threshold(tol, longest, bbox.diagonal()),
+    };
+    // 2. Unwrapping, segment by segment.
+    let mut first_u: HashMap<u32, f64> = HashMap::new();
+    let mut pts: Vec<(u32, f64, f64, bool)> = Vec::with_capacity(n_pts);
+    let mut last_u: Option<f64> = None;
+    let mut last_v: Option<f64> = None;
+    let mut loop_first_u: Option<f64> = None;
+    // The last non-pole point (u, v) and the v of a pole met since then (for `pole_branch`).
+    let mut prev_np: Option<(f64, f64)> = None;
+    let mut pole_v: Option<f64> = None;
+    for ((e, _), seg) in segs.iter().zip(mapped) {
+        let seam = uses.get(e).copied().unwrap_or(0) >= 2;
+        let mut seg_pts: Vec<(u32, f64, f64, bool)> = seg
+            .into_iter()
+            .map(|(id, u, v, len)| (id, u, v, len < poles.below))
+            .collect();
         // Shift for this segment.
         if let Some(p) = info.u_period {
             let mut reference = last_u;
@@ -1094,7 +1172,7 @@ fn loop_to_uv(
                     // great circle over the pole): the face's side decides. The seam's
                     // second use keeps the reference chosen above.
                     if !seam_ref && let (Some(a), Some(ccw)) = (prev_np, ccw) {
-                        q.1 = pole_branch(surf, ccw, tol, p, a, (q.1, q.2), pole_v);
+                        q.1 = pole_branch(surf, ccw, poles, p, a, (q.1, q.2), pole_v);
                     }
                 }
                 seam_ref = false;
@@ -1178,7 +1256,7 @@ fn loop_to_uv(
                 let close = pole_branch(
                     surf,
                     ccw,
-                    tol,
+                    poles,
                     p,
                     (pts[b].1, pts[b].2),
                     (close, pts[a].2),
@@ -1260,7 +1338,7 @@ fn loop_to_uv(
 fn pole_branch(
     surf: &Surf,
     ccw: bool,
-    tol: f64,
+    poles: PoleTest,
     period: f64,
     a: (f64, f64),
     b: (f64, f64),
@@ -1273,10 +1351,10 @@ fn pole_branch(
     let top = match pole_v {
         Some(pv) => pv > 0.5 * (a.1 + b.1),
         None => {
-            if !chord_through_axis(surf, period, a, b, tol) {
+            if !chord_through_axis(surf, period, a, b, poles.tol) {
                 return b.0;
             }
-            match pole_above(surf, a, b, tol) {
+            match pole_above(surf, a, b, poles.below) {
                 Some(t) => t,
                 None => return b.0,
             }
@@ -1328,7 +1406,8 @@ fn chord_through_axis(surf: &Surf, period: f64, a: (f64, f64), b: (f64, f64), to
 }
 
 /// Whether the pole that the chord `a`–`b` crosses lies at larger v (`Some(true)`).
-fn pole_above(surf: &Surf, a: (f64, f64), b: (f64, f64), tol: f64) -> Option<bool> {
+/// `below`: the loop's pole threshold ([`pole_threshold`]).
+fn pole_above(surf: &Surf, a: (f64, f64), b: (f64, f64), below: f64) -> Option<bool> {
     let vm = 0.5 * (a.1 + b.1);
     match surf.s {
         Surface::Sphere { .. } => Some(vm > 0.0),
@@ -1340,7 +1419,7 @@ fn pole_above(surf: &Surf, a: (f64, f64), b: (f64, f64), tol: f64) -> Option<boo
         }
         _ => {
             let (lo, hi) = surf.info.v_range?;
-            let pole_at = |v: f64| is_pole(surf, a.0, v, tol);
+            let pole_at = |v: f64| is_pole(surf, a.0, v, below);
             match (pole_at(lo), pole_at(hi)) {
                 (true, true) => Some(hi - vm < vm - lo),
                 (false, true) => Some(true),
