@@ -1,47 +1,70 @@
 //! Shared harness of the hostile-input tests: a counting global allocator and a `measure`
 //! helper that reports the peak bytes allocated while a closure ran, and its wall time.
 //!
-//! The allocator counts every allocation of the test binary. Tests in one binary run on
-//! several threads, so `measure` holds a global lock: measured sections never overlap, and
-//! the other tests of the binary also run their work inside `measure`.
+//! The allocator counts only the allocations of a thread inside `measure` (a thread-local flag),
+//! so that other tests of the binary, running on other threads, never add to a measured peak;
+//! `measure` also holds a global lock, so measured sections never overlap. What a measured
+//! section frees that was allocated before it lowers the count (it may go below the start).
 
 #![allow(dead_code)]
 
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicIsize, Ordering};
 use std::time::{Duration, Instant};
 
 use cadfeat::{CadDocument, Error, FeatureExtractor, FeatureVersion, LimitKind};
 
-/// Counts live bytes and the peak of live bytes.
+/// Counts live bytes and the peak of live bytes of the measuring thread.
 pub struct Counting;
 
-static CURRENT: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
+static CURRENT: AtomicIsize = AtomicIsize::new(0);
+static PEAK: AtomicIsize = AtomicIsize::new(0);
+
+thread_local! {
+    /// Whether this thread is inside `measure` (const-initialised, no destructor: safe to
+    /// read from the allocator).
+    static MEASURING: Cell<bool> = const { Cell::new(false) };
+}
+
+fn measuring() -> bool {
+    MEASURING.try_with(Cell::get).unwrap_or(false)
+}
+
+fn grow(by: usize) {
+    if measuring() {
+        let by = isize::try_from(by).unwrap_or(isize::MAX);
+        let now = CURRENT.fetch_add(by, Ordering::Relaxed).saturating_add(by);
+        PEAK.fetch_max(now, Ordering::Relaxed);
+    }
+}
+
+fn shrink(by: usize) {
+    if measuring() {
+        CURRENT.fetch_sub(isize::try_from(by).unwrap_or(isize::MAX), Ordering::Relaxed);
+    }
+}
 
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         let p = unsafe { System.alloc(layout) };
         if !p.is_null() {
-            let now = CURRENT.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-            PEAK.fetch_max(now, Ordering::Relaxed);
+            grow(layout.size());
         }
         p
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         unsafe { System.dealloc(ptr, layout) };
-        CURRENT.fetch_sub(layout.size(), Ordering::Relaxed);
+        shrink(layout.size());
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         let p = unsafe { System.realloc(ptr, layout, new_size) };
         if !p.is_null() {
             if new_size >= layout.size() {
-                let now = CURRENT.fetch_add(new_size - layout.size(), Ordering::Relaxed)
-                    + (new_size - layout.size());
-                PEAK.fetch_max(now, Ordering::Relaxed);
+                grow(new_size - layout.size());
             } else {
-                CURRENT.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
+                shrink(layout.size() - new_size);
             }
         }
         p
@@ -62,12 +85,14 @@ pub struct Cost {
 /// Runs `f` alone (no other measured section runs meanwhile) and reports its cost.
 pub fn measure<R>(f: impl FnOnce() -> R) -> (R, Cost) {
     let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
-    let base = CURRENT.load(Ordering::Relaxed);
-    PEAK.store(base, Ordering::Relaxed);
+    CURRENT.store(0, Ordering::Relaxed);
+    PEAK.store(0, Ordering::Relaxed);
+    MEASURING.with(|m| m.set(true));
     let t0 = Instant::now();
     let r = f();
     let elapsed = t0.elapsed();
-    let peak_bytes = PEAK.load(Ordering::Relaxed).saturating_sub(base);
+    MEASURING.with(|m| m.set(false));
+    let peak_bytes = usize::try_from(PEAK.load(Ordering::Relaxed)).unwrap_or(0);
     (
         r,
         Cost {
