@@ -175,6 +175,46 @@ fn file_ending_in_the_middle_of_a_number() {
     }
 }
 
+/// A committed regression input under `tests/regressions/step/`: its bytes, its B-Rep and
+/// that B-Rep tessellated with the default options and limits.
+fn tessellate_regression(
+    file: &str,
+) -> (
+    Vec<u8>,
+    cadfeat::brep::BrepModel,
+    cadfeat::brep::Tessellation,
+) {
+    use cadfeat::brep::{TessOptions, tessellate};
+    use cadfeat::readers::step::{part21, read_brep};
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/regressions/step")
+        .join(file);
+    let bytes = std::fs::read(&path).expect("committed regression input");
+    let limits = Limits::default();
+    let table = part21::scan(&bytes, &limits).expect("the finding scans");
+    let model = read_brep(&table, &limits)
+        .expect("the finding has a B-Rep")
+        .model;
+    let tess = tessellate(&model, &TessOptions::for_model(&model), &limits);
+    (bytes, model, tess)
+}
+
+/// The whole read of a hostile file ends in a typed error, or in a document that says it lost
+/// something and whose vectors are finite.
+fn assert_read_degraded_and_finite(what: &str, bytes: &[u8]) {
+    match readers::read(bytes, Format::Step, &Limits::default()) {
+        Err(Error::Malformed { .. } | Error::LimitExceeded { .. }) => {}
+        Err(e) => panic!("{what}: untyped outcome {e:?}"),
+        Ok(doc) => {
+            assert!(
+                doc.metadata.degraded.is_some() || !doc.metadata.warnings.is_empty(),
+                "{what}: read as if nothing were wrong"
+            );
+            assert_finite_vector(what, &doc);
+        }
+    }
+}
+
 /// Fuzz finding `tests/regressions/step/step-timeout-8ea6e60c680f4fbc.step`: a 25 KB mutation of a
 /// CATIA part with a vertex at y = 1e308 and B-spline control points at x = 2^32. Two edges
 /// sampled to ~20,000 points each project onto their cylinders as a sliver of nearly collinear
@@ -183,15 +223,8 @@ fn file_ending_in_the_middle_of_a_number() {
 /// triangulation: the read ends, with its work counted, far inside the budget.
 #[test]
 fn edges_far_off_their_surface_do_not_reach_the_triangulation() {
-    use cadfeat::brep::tessellate::{TessOptions, tessellate};
-    use cadfeat::readers::step::{part21, read_brep};
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/regressions/step/step-timeout-8ea6e60c680f4fbc.step");
-    let bytes = std::fs::read(&path).expect("committed regression input");
+    let (bytes, _, tess) = tessellate_regression("step-timeout-8ea6e60c680f4fbc.step");
     let limits = Limits::default();
-    let table = part21::scan(&bytes, &limits).expect("the finding scans");
-    let brep = read_brep(&table, &limits).expect("the finding has a B-Rep");
-    let tess = tessellate(&brep.model, &TessOptions::for_model(&brep.model), &limits);
     // The faces whose boundary leaves the surface by more than `OFF_SURFACE_TOLERANCES`
     // tolerances are skipped and say so (two cylinders with an edge through the 2^32 control
     // point, one with the 1e308 vertex).
@@ -216,17 +249,7 @@ fn edges_far_off_their_surface_do_not_reach_the_triangulation() {
     // The whole read ends in a typed error or a document that says it lost faces, with a
     // finite vector: slot 4 `bbox_volume_estimate` overflowed to inf on the 1e308 vertex and
     // is now saturated to f64::MAX (`cadfeat::features`, "Finite values").
-    match readers::read(&bytes, Format::Step, &limits) {
-        Err(Error::Malformed { .. } | Error::LimitExceeded { .. }) => {}
-        Err(e) => panic!("untyped outcome {e:?}"),
-        Ok(doc) => {
-            assert!(
-                doc.metadata.degraded.is_some() || !doc.metadata.warnings.is_empty(),
-                "read as if nothing were wrong"
-            );
-            assert_finite_vector("step-timeout finding", &doc);
-        }
-    }
+    assert_read_degraded_and_finite("step-timeout finding", &bytes);
 }
 
 /// Fuzz finding `tests/regressions/step/step-slow-2307db009f7521e7.step` (60 s `--target step` run, seed
@@ -242,15 +265,9 @@ fn edges_far_off_their_surface_do_not_reach_the_triangulation() {
 #[test]
 fn a_boundary_segment_crossing_thousands_of_edges_skips_its_face() {
     use cadfeat::brep::Surface;
-    use cadfeat::brep::tessellate::{CROSSING_WORK_DIVISOR, TessOptions, tessellate};
-    use cadfeat::readers::step::{part21, read_brep};
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/regressions/step/step-slow-2307db009f7521e7.step");
-    let bytes = std::fs::read(&path).expect("committed regression input");
+    use cadfeat::brep::tessellate::CROSSING_WORK_DIVISOR;
+    let (bytes, model, tess) = tessellate_regression("step-slow-2307db009f7521e7.step");
     let limits = Limits::default();
-    let table = part21::scan(&bytes, &limits).expect("the finding scans");
-    let brep = read_brep(&table, &limits).expect("the finding has a B-Rep");
-    let tess = tessellate(&brep.model, &TessOptions::for_model(&brep.model), &limits);
     let crossing: Vec<&String> = tess
         .warnings
         .iter()
@@ -264,7 +281,7 @@ fn a_boundary_segment_crossing_thousands_of_edges_skips_its_face() {
         .and_then(|r| r.split(':').next())
         .and_then(|n| n.parse().ok())
         .expect("the warning names its face");
-    assert!(matches!(brep.model.faces[face].surface, Surface::Plane(_)));
+    assert!(matches!(model.faces[face].surface, Surface::Plane(_)));
     assert!(!tess.face_ok[face]);
     // The segment was not inserted: the walk along it stopped once the crossings counted would
     // cost more than the face's triangulation was charged (both stated by the warning; the
@@ -298,16 +315,5 @@ fn a_boundary_segment_crossing_thousands_of_edges_skips_its_face() {
     assert!(tess.work < limits.max_work / 10, "work {}", tess.work);
     // The whole read ends in a document that says it lost faces, and whose vectors are finite
     // (slot 4 overflowed to inf before overflow saturated to f64::MAX).
-    match readers::read(&bytes, Format::Step, &limits) {
-        Err(Error::Malformed { .. } | Error::LimitExceeded { .. }) => {}
-        Err(e) => panic!("untyped outcome {e:?}"),
-        Ok(doc) => {
-            assert!(
-                doc.metadata.degraded.is_some() || !doc.metadata.warnings.is_empty(),
-                "read as if nothing were wrong"
-            );
-            let v = cadfeat::FeatureExtractor::new(cadfeat::FeatureVersion::V5).extract(&doc);
-            assert!(v.values.iter().all(|x| x.is_finite()), "{:?}", v.values);
-        }
-    }
+    assert_read_degraded_and_finite("step-slow finding", &bytes);
 }
