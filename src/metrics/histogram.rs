@@ -6,8 +6,8 @@
 //! `fetch_add` per bucket and a compare-and-swap loop for the `f64` sum) still cost about 20 ns
 //! per observation. So cadfeat's histograms keep **one shard per thread** (the `thread_local`
 //! crate's per-object thread-local storage): a shard is written only by the thread that owns
-//! it, so an observation is a bucket search over ≤ 13 bounds plus plain loads and stores
-//! (relaxed atomics, no locked instruction). Encoding sums the shards; `_count` is the sum of
+//! it, so an observation is a table lookup and two comparisons to find the bucket ([`Layout`])
+//! plus plain loads and stores (relaxed atomics, no locked instruction). Encoding sums the shards; `_count` is the sum of
 //! the buckets, so it always matches them. A thread's shard outlives the thread (its counts
 //! stay in the histogram) and is reused by the next thread that gets its id, so the number of
 //! shards is bounded by the number of threads alive at once. The exposition is the library's
@@ -84,7 +84,7 @@ impl Untimed {
     }
 }
 
-/// Histograms with at most this many bounds keep them padded with `+∞` to 16 values held by
+/// Histograms with at most this many bounds keep them padded with `+∞` to 17 values held by
 /// value (no pointer to chase on the hot path).
 const INLINE_BOUNDS: usize = 15;
 
@@ -111,10 +111,10 @@ fn cell_key(bits: u64) -> u64 {
 /// table, indexed by `v`'s exponent and first mantissa bit ([`cell_key`]) relative to the
 /// smallest positive bound's, gives the number of bounds below the start of `v`'s cell (a
 /// lower bound on the answer), and a short scan adds the bounds of that cell that lie below `v`
-/// (at most two for bounds a factor of 1.5 or more apart, checked without branches; a loop for
-/// the rest). That
-/// is a dozen instructions where sixteen comparisons were about sixty. Negative, infinite and NaN
-/// values, and layouts whose bounds span more than [`GUESS_CELLS`] cells, count all bounds.
+/// (two comparisons without branches, enough when a cell holds at most two bounds, as it does
+/// for bounds a factor of 1.5 or more apart; a loop for layouts with fuller cells). That is
+/// about fifteen instructions where sixteen comparisons were about sixty. Negative, infinite and
+/// NaN values, and layouts whose bounds span more than [`GUESS_CELLS`] cells, count all bounds.
 #[derive(Debug, Clone, Copy)]
 pub struct Layout {
     /// The first [`INLINE_BOUNDS`] bounds, then `+∞` (at least twice, so that the two
