@@ -108,13 +108,13 @@ fn cell_key(bits: u64) -> u64 {
 ///
 /// # Finding the bucket
 /// The bucket of `v` is the number of bounds below it. For a non-negative finite `v` a small
-/// table, indexed by `v`'s exponent and first mantissa bit ([`cell_key`]) relative to the
+/// table, indexed by `v`'s exponent and first mantissa bit (`cell_key`) relative to the
 /// smallest positive bound's, gives the number of bounds below the start of `v`'s cell (a
 /// lower bound on the answer), and a short scan adds the bounds of that cell that lie below `v`
 /// (two comparisons without branches, enough when a cell holds at most two bounds, as it does
 /// for bounds a factor of 1.5 or more apart; a loop for layouts with fuller cells). That is
 /// about fifteen instructions where sixteen comparisons were about sixty. Negative, infinite and
-/// NaN values, and layouts whose bounds span more than [`GUESS_CELLS`] cells, count all bounds.
+/// NaN values, and layouts whose bounds span more than `GUESS_CELLS` (48) cells, count all bounds.
 #[derive(Debug, Clone, Copy)]
 pub struct Layout {
     /// The first [`INLINE_BOUNDS`] bounds, then `+∞` (at least twice, so that the two
