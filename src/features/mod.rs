@@ -33,8 +33,9 @@
 //! | 24–63 (v5) | area, volume, diameter or moments overflow | each v5 formula's own guard ([`v5`]): a log or ratio of a non-finite quantity is 0, and a mesh whose area overflows is treated as having no area |
 //!
 //! The other v1–v4 slots are counts, ratios of counts and an entropy, finite by construction.
-//! Last, `extract` passes every value through [`finite_value`] (±∞ → ±`f64::MAX`, NaN → 0),
-//! the one place that guarantees the rule whatever a formula does.
+//! Last, each producer of slots guarantees the rule whatever its formulas do:
+//! [`legacy::legacy_v4`] passes its 24 values through [`finite_value`] (±∞ → ±`f64::MAX`,
+//! NaN → 0) and [`v5::v5_slots`] sets any value still not finite to 0, so `extract` only copies.
 
 use std::fmt;
 use std::str::FromStr;
@@ -200,17 +201,13 @@ impl FeatureExtractor {
     /// written heap buffer (a load that waits for those stores).
     #[inline(always)]
     pub(crate) fn extract_with_shape(&self, doc: &CadDocument) -> (FeatureVector, [f64; 2]) {
-        // Made finite in the arrays, before they are copied into the vector (reading the vector
-        // back right after the copy would wait for its stores).
-        let mut legacy = legacy::legacy_v4(doc);
-        legacy.iter_mut().for_each(|v| *v = finite_value(*v));
+        // Both producers return finite values already (see "Finite values" above).
+        let legacy = legacy::legacy_v4(doc);
         let dim = self.version.dim();
         let mut values = Vec::with_capacity(dim);
         values.extend_from_slice(legacy.get(..dim.min(24)).unwrap_or(&legacy));
         if self.version == FeatureVersion::V5 {
-            let mut extra = v5::v5_slots(doc);
-            extra.iter_mut().for_each(|v| *v = finite_value(*v));
-            values.extend_from_slice(&extra);
+            values.extend_from_slice(&v5::v5_slots(doc));
         }
         let [.., surface_count, shape_entropy] = legacy;
         (
