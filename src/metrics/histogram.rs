@@ -123,19 +123,18 @@ pub struct Layout {
     /// Number of finite bounds.
     n: usize,
     offset: usize,
-    /// [`cell_key`] of the first cell; smaller keys (and zero) use cell 0.
+    /// Whether the guess table is used (bounds few enough and spanning at most
+    /// `GUESS_CELLS` cells).
+    table: bool,
+    /// [`cell_key`] of the first cell, less one; smaller keys (and zero) use cell 0.
     base: u64,
-    /// Cells in use (`1..=GUESS_CELLS`), or 0: no table.
-    cells: usize,
+    /// Index of the last cell in use (`< GUESS_CELLS`).
+    last_cell: usize,
     /// Per cell: the number of bounds below its first value (cell 0: below `0.0`); unused
     /// cells up to 64, so that a cell index masked to 6 bits needs no bounds check.
     guess: [u8; 64],
     /// Whether a value may lie above more than two bounds past its cell's guess.
     full_cells: bool,
-    /// `cells - 1` when there is a table.
-    last_cell: usize,
-    /// `offset + INLINE_BOUNDS + 2`: the end of this histogram's window in a shard.
-    window_end: usize,
 }
 
 impl Layout {
@@ -148,53 +147,51 @@ impl Layout {
             inline,
             n: bounds.len(),
             offset,
+            table: false,
             base: 0,
-            cells: 0,
+            last_cell: 0,
             guess: [0; 64],
             full_cells: true,
-            last_cell: 0,
-            window_end: offset + INLINE_BOUNDS + 2,
         };
         if bounds.len() > INLINE_BOUNDS || bounds.iter().any(|b| !b.is_finite()) {
             return layout;
         }
-        let below = |x: f64| bounds.iter().filter(|b| **b < x).count();
         let positive = || {
             bounds
                 .iter()
                 .filter(|b| **b > 0.0)
                 .map(|b| cell_key(b.to_bits()))
         };
-        let (Some(lo), Some(hi)) = (positive().min(), positive().max()) else {
-            // No positive bound: every non-negative value is above all bounds below 0.0, and
-            // the scan adds a bound at 0.0 when the value is above it.
-            layout.cells = 1;
-            layout.last_cell = 0;
-            layout.guess[0] = u8::try_from(below(0.0)).unwrap_or(0);
-            layout.full_cells = bounds.iter().filter(|b| **b >= 0.0).count() > 2;
-            return layout;
-        };
-        let cells = usize::try_from(hi - lo + 1).unwrap_or(usize::MAX);
-        // (`lo == 0`: a subnormal bound, whose cell has no cell below it.)
-        if cells >= GUESS_CELLS || lo == 0 {
-            return layout;
+        // Cell 0 holds every non-negative value below the smallest positive bound's cell (zero
+        // included); cell c ≥ 1 starts at the smallest float with key `base + c`. Without a
+        // positive bound, cell 0 is the only one.
+        if let (Some(lo), Some(hi)) = (positive().min(), positive().max()) {
+            let last = usize::try_from(hi - lo + 1).unwrap_or(usize::MAX);
+            // (`lo == 0`: a subnormal bound, whose cell has no cell below it.)
+            if last >= GUESS_CELLS || lo == 0 {
+                return layout;
+            }
+            layout.base = lo - 1;
+            layout.last_cell = last;
         }
-        // Cell 0 holds everything below the smallest positive bound's cell (zero included);
-        // cell c ≥ 1 starts at the smallest float with key `lo + c - 1`.
-        layout.base = lo - 1;
-        layout.cells = cells + 1;
-        layout.last_cell = cells;
-        layout.guess[0] = u8::try_from(below(0.0)).unwrap_or(0);
-        for c in 1..=cells {
+        layout.table = true;
+        let below = |x: f64| bounds.iter().filter(|b| **b < x).count();
+        let count = |k: usize| u8::try_from(k).unwrap_or(u8::MAX);
+        layout.guess[0] = count(below(0.0));
+        for c in 1..=layout.last_cell {
             let start = f64::from_bits((layout.base + c as u64) << 51);
-            layout.guess[c] = u8::try_from(below(start)).unwrap_or(0);
+            layout.guess[c] = count(below(start));
         }
         // The most bounds at or above a cell's start that a value of that cell can exceed:
         // those before the next cell's start (the last cell: all the rest).
-        let fullest = (0..=cells)
+        let fullest = (0..=layout.last_cell)
             .map(|c| {
-                let next = layout.guess.get(c + 1).copied().filter(|_| c < cells);
-                usize::from(next.unwrap_or(bounds.len() as u8)) - usize::from(layout.guess[c])
+                let next = if c < layout.last_cell {
+                    usize::from(layout.guess[c + 1])
+                } else {
+                    bounds.len()
+                };
+                next - usize::from(layout.guess[c])
             })
             .max()
             .unwrap_or(0);
@@ -206,7 +203,7 @@ impl Layout {
     #[inline(always)]
     fn bucket(&self, v: f64) -> usize {
         let bits = v.to_bits();
-        if bits < INFINITY_BITS && self.cells > 0 {
+        if bits < INFINITY_BITS && self.table {
             let c = (cell_key(bits).saturating_sub(self.base) as usize).min(self.last_cell);
             // `c < GUESS_CELLS ≤ 64` and `g ≤ 15`: the masks only spare the bounds checks.
             let g = usize::from(self.guess[c & 63]) & 15;
@@ -224,41 +221,43 @@ impl Layout {
             }
             return at;
         }
-        if v.is_nan() {
-            return self.n;
-        }
-        self.inline[..=INLINE_BOUNDS]
-            .iter()
-            .map(|b| usize::from(*b < v))
-            .sum()
+        linear_bucket(self.inline.get(..self.n).unwrap_or(&[]), v)
     }
 
     /// Records `v` in `shard` (the calling thread's shard of the store this layout belongs
     /// to; histograms with more than 15 bounds go through [`AtomicHistogram::observe_in`]).
     #[inline(always)]
     pub fn record(&self, shard: &[AtomicU64], v: f64) {
-        let at = self.bucket(v);
-        // One bounds check for the window (the store is padded so that it always fits); then
-        // `at ≤ n ≤ 15` and `n + 1 ≤ 16` index it without checks.
-        let Some(w) = shard
-            .get(self.offset..self.window_end)
-            .and_then(|w| <&[AtomicU64; INLINE_BOUNDS + 2]>::try_from(w).ok())
-        else {
-            return;
-        };
-        bump(Some(&w[at & 15]), 1);
-        add_f64(Some(&w[(self.n + 1).min(INLINE_BOUNDS + 1)]), v);
+        self.record_n(shard, v, 1);
     }
 
     /// Records `n` observations of `v` at once (their sum as `n · v`).
-    #[inline]
+    #[inline(always)]
     pub fn record_n(&self, shard: &[AtomicU64], v: f64, n: u64) {
         if n == 0 {
             return;
         }
         let at = self.bucket(v);
-        bump(shard.get(self.offset + at), n);
-        add_f64(shard.get(self.offset + self.n + 1), v * n as f64);
+        // One bounds check for the window (the store is padded so that it always fits); then
+        // `at ≤ n ≤ 15` and `n + 1 ≤ 16` index it without checks.
+        let Some(w) = shard
+            .get(self.offset..self.offset + INLINE_BOUNDS + 2)
+            .and_then(|w| <&[AtomicU64; INLINE_BOUNDS + 2]>::try_from(w).ok())
+        else {
+            return;
+        };
+        bump(Some(&w[at & 15]), n);
+        add_f64(Some(&w[(self.n + 1).min(INLINE_BOUNDS + 1)]), v * n as f64);
+    }
+}
+
+/// The bucket of `v` among sorted `bounds`: the number of bounds below it (NaN: the `+Inf`
+/// bucket, `bounds.len()`).
+fn linear_bucket(bounds: &[f64], v: f64) -> usize {
+    if v.is_nan() {
+        bounds.len()
+    } else {
+        bounds.iter().map(|b| usize::from(*b < v)).sum()
     }
 }
 
@@ -416,11 +415,7 @@ impl AtomicHistogram {
         if n <= INLINE_BOUNDS {
             return i.layout.record(shard, v);
         }
-        let at = if v.is_nan() {
-            n
-        } else {
-            i.bounds.iter().map(|b| usize::from(v > *b)).sum()
-        };
+        let at = linear_bucket(&i.bounds, v);
         bump(shard.get(i.layout.offset + at), 1);
         add_f64(shard.get(i.layout.offset + n + 1), v);
     }
@@ -450,12 +445,7 @@ impl AtomicHistogram {
             if let Some((v, k)) = pending
                 && k > 0
             {
-                let at = if v.is_nan() {
-                    n - 1
-                } else {
-                    i.bounds.iter().filter(|b| **b < v).count()
-                };
-                if let Some(o) = out.get_mut(at) {
+                if let Some(o) = out.get_mut(linear_bucket(&i.bounds, v)) {
                     *o = o.wrapping_add(k);
                 }
                 sum += v * k as f64;

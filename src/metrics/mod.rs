@@ -757,10 +757,9 @@ impl Metrics {
     /// [`SMALL_DOCUMENT_KINDS`] entity kinds, is timed every time. A v1–v4 extraction of a
     /// smaller document reads a few counts (`benches/metrics.rs`: 70 ns for a small STL, 130 ns
     /// on average over the shared corpus), which a pair of clock reads (20–80 ns on a VM) would
-    /// slow by 15–100 %:
-    /// one such extraction in [`SMALL_EXTRACTION_TIMING_INTERVAL`] per thread and version is
-    /// timed (the first one included), and the others are counted as taking the duration last
-    /// timed on that thread for that version. Their bucket is exact either way (they all take
+    /// slow by 15–100 %: one such extraction in [`SMALL_EXTRACTION_TIMING_INTERVAL`] per thread
+    /// and version is timed (the first one included), and the others are counted as taking the
+    /// duration last timed on that thread for that version. Their bucket is exact either way (they all take
     /// far less than the smallest bound, 0.5 ms, unless the thread is preempted during one, which
     /// the timed sample sees at the same rate); their share of `_sum` is an estimate from the
     /// samples. A scrape sees every extraction that has returned, once.
@@ -822,10 +821,7 @@ impl Metrics {
     /// Records an extraction of `vector` that took `seconds` (for callers that time it
     /// themselves).
     pub fn observe_extraction(&self, vector: &FeatureVector, seconds: f64) {
-        self.observe_extraction_in(self.ext_store.shard(), vector, seconds);
-    }
-
-    fn observe_extraction_in(&self, shard: &[AtomicU64], vector: &FeatureVector, seconds: f64) {
+        let shard = self.ext_store.shard();
         if let Some(h) = self
             .ext_layout
             .get(usize::from(vector.version.number()) - 1)
