@@ -23,6 +23,21 @@ fn cadfeat(args: &[&str]) -> (Vec<Value>, i32, String) {
     )
 }
 
+/// `cadfeat extract --feature-version VERSION FILES…`, which must succeed with one `ok` line per
+/// file, in order, each naming its file.
+fn extract_ok(version: &str, files: &[&str]) -> Vec<Value> {
+    let mut args = vec!["extract", "--feature-version", version];
+    args.extend(files);
+    let (lines, code, stderr) = cadfeat(&args);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(lines.len(), files.len());
+    for (line, file) in lines.iter().zip(files) {
+        assert_eq!(line["path"], *file);
+        assert_eq!(line["ok"], true, "{file}");
+    }
+    lines
+}
+
 #[test]
 fn extract_prints_one_line_per_file_with_the_contract_fields() {
     let files = [
@@ -30,14 +45,8 @@ fn extract_prints_one_line_per_file_with_the_contract_fields() {
         "tests/data/stl/blender_benchy_low_poly_binary.stl",
         "tests/data/dxf/vision3d_r10_3dface.dxf",
     ];
-    let mut args = vec!["extract", "--feature-version", "v5"];
-    args.extend(files);
-    let (lines, code, _) = cadfeat(&args);
-    assert_eq!(code, 0);
-    assert_eq!(lines.len(), files.len());
+    let lines = extract_ok("v5", &files);
     for (line, file) in lines.iter().zip(files) {
-        assert_eq!(line["path"], file);
-        assert_eq!(line["ok"], true);
         assert_eq!(line["feature_version"], "v5");
         assert_eq!(line["vector"].as_array().map(Vec::len), Some(64));
         assert!(line["seconds"].as_f64().is_some());
@@ -83,14 +92,8 @@ fn extract_lines_carry_only_numbers_for_huge_coordinates() {
         "tests/regressions/obj/nonfinite-width-height-ratio.obj",
     ];
     for version in ["v1", "v2", "v5"] {
-        let mut args = vec!["extract", "--feature-version", version];
-        args.extend(files);
-        let (lines, code, _) = cadfeat(&args);
-        assert_eq!(code, 0);
-        assert_eq!(lines.len(), files.len());
+        let lines = extract_ok(version, &files);
         for (line, file) in lines.iter().zip(files) {
-            assert_eq!(line["path"], file);
-            assert_eq!(line["ok"], true);
             assert_eq!(line["format"], "obj");
             let vector = line["vector"].as_array().expect("vector");
             assert!(
