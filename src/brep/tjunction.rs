@@ -275,6 +275,15 @@ mod tests {
             / 6.0
     }
 
+    /// The points `mid` recorded inside segment `a → b`.
+    fn split(a: u32, b: u32, mid: &[u32]) -> SegmentSplit {
+        SegmentSplit {
+            a,
+            b,
+            mid: mid.to_vec(),
+        }
+    }
+
     /// The unit tetrahedron a = 0, b = x, c = y, d = z with outward triangles, one face per
     /// triangle; face 0 (a, c, b) lies in z = 0, face 1 (a, b, d) in y = 0.
     fn tetra() -> (Vec<Vec3>, Vec<[u32; 3]>) {
@@ -301,11 +310,7 @@ mod tests {
         t.insert(2, [4, 1, 3]);
         let mut ranges = vec![0..1, 1..3, 3..4, 4..5];
         assert_eq!(open_edges(&t), 3, "(a,b) once, (a,m) once, (m,b) once");
-        let splits = vec![SegmentSplit {
-            a: 0,
-            b: 1,
-            mid: vec![4],
-        }];
+        let splits = vec![split(0, 1, &[4])];
         let s = repair(&mut p, &mut t, &mut ranges, &splits, 100, 100).unwrap();
         assert_eq!(s.split, 1);
         assert_eq!(s.added, 1);
@@ -334,18 +339,7 @@ mod tests {
             [1, 2, 3],
         ];
         let mut ranges = vec![0..2, 2..4, 4..5, 5..6];
-        let splits = vec![
-            SegmentSplit {
-                a: 1,
-                b: 0,
-                mid: vec![5],
-            },
-            SegmentSplit {
-                a: 0,
-                b: 1,
-                mid: vec![4],
-            },
-        ];
+        let splits = vec![split(1, 0, &[5]), split(0, 1, &[4])];
         let s = repair(&mut p, &mut t, &mut ranges, &splits, 100, 100).unwrap();
         assert_eq!((s.split, s.added, s.centroids), (2, 2, 0));
         // Face 0: (a, c, n) has edge n → a spanning m: fanned from c as (n, m, c), (m, a, c).
@@ -366,18 +360,7 @@ mod tests {
         p.push([0.5, 0.5, 0.0]); // 4 = e
         p.push([0.0, 0.5, 0.5]); // 5 = f
         let mut ranges = vec![0..1, 1..2, 2..3, 3..4];
-        let splits = vec![
-            SegmentSplit {
-                a: 2,
-                b: 1,
-                mid: vec![4],
-            },
-            SegmentSplit {
-                a: 3,
-                b: 2,
-                mid: vec![5],
-            },
-        ];
+        let splits = vec![split(2, 1, &[4]), split(3, 2, &[5])];
         let s = repair(&mut p, &mut t, &mut ranges, &splits, 100, 100).unwrap();
         assert_eq!((s.split, s.centroids), (3, 1));
         assert_eq!(p[6], [1.0 / 3.0, 1.0 / 3.0, 1.0 / 3.0]);
@@ -396,11 +379,7 @@ mod tests {
     fn limits_leave_the_mesh_unchanged() {
         let (mut p, mut t) = tetra();
         p.push([0.5, 0.0, 0.0]);
-        let splits = vec![SegmentSplit {
-            a: 0,
-            b: 1,
-            mid: vec![4],
-        }];
+        let splits = vec![split(0, 1, &[4])];
         let mut ranges = vec![0..1, 1..2, 2..3, 3..4];
         let (p0, t0) = (p.clone(), t.clone());
         assert!(repair(&mut p, &mut t, &mut ranges, &splits, 0, 100).is_err());
