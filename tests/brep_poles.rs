@@ -100,6 +100,11 @@ impl Ball {
             radius: self.r,
         }
     }
+    /// The plane through the centre and the meridian at `phi`, its normal along `facing` (±1)
+    /// times the equator's tangent there (x axis towards the equator at `phi`).
+    fn meridian_plane(&self, phi: f64, facing: f64) -> Surface {
+        plane(self.o, scale(self.t(phi), facing), self.e(phi))
+    }
     /// The equator, parameter = u.
     fn equator(&self) -> Curve {
         Curve::Circle {
@@ -131,13 +136,13 @@ fn wedge(ball: Ball, p1: f64, p2: f64, start: usize) -> BrepModel {
     lune.rotate_left(start % 2);
     b.face(ball.surface(), SurfaceKind::Sphere, true, &[&lune]);
     b.face(
-        plane(ball.o, scale(ball.t(p1), -1.0), ball.e(p1)),
+        ball.meridian_plane(p1, -1.0),
         SurfaceKind::Plane,
         true,
         &[&[(m1, true), (axis, false)]],
     );
     b.face(
-        plane(ball.o, ball.t(p2), ball.e(p2)),
+        ball.meridian_plane(p2, 1.0),
         SurfaceKind::Plane,
         true,
         &[&[(m2, false), (axis, true)]],
@@ -170,13 +175,13 @@ fn octant(ball: Ball, p0: f64, start: usize) -> BrepModel {
         &[&[(ob, true), (q, false), (oa, false)]],
     );
     b.face(
-        plane(ball.o, scale(ball.t(p0), -1.0), ball.e(p0)),
+        ball.meridian_plane(p0, -1.0),
         SurfaceKind::Plane,
         true,
         &[&[(oa, true), (ma, true), (on, false)]],
     );
     b.face(
-        plane(ball.o, ball.t(p0 + FRAC_PI_2), ball.e(p0 + FRAC_PI_2)),
+        ball.meridian_plane(p0 + FRAC_PI_2, 1.0),
         SurfaceKind::Plane,
         true,
         &[&[(on, true), (mb, false), (ob, false)]],
@@ -199,7 +204,7 @@ fn half_ball(ball: Ball, p0: f64, start: usize) -> BrepModel {
     sph.rotate_left(start % 2);
     b.face(ball.surface(), SurfaceKind::Sphere, true, &[&sph]);
     b.face(
-        plane(ball.o, scale(ball.t(p0), -1.0), ball.e(p0)),
+        ball.meridian_plane(p0, -1.0),
         SurfaceKind::Plane,
         true,
         &[&[(up, true), (low, true)]],
