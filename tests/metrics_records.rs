@@ -220,20 +220,70 @@ fn a_step_file_read_in_part_is_counted_as_degraded_not_rejected() {
     }
 }
 
+/// The cumulative `_bucket{le=…}` counts of a label-less histogram, by bound (`+Inf` as
+/// `f64::INFINITY`).
+fn buckets(text: &str, name: &str) -> Vec<(f64, f64)> {
+    let prefix = format!("{name}_bucket{{le=\"");
+    text.lines()
+        .filter_map(|l| {
+            let rest = l.strip_prefix(&prefix)?;
+            let (le, value) = rest.split_once("\"} ")?;
+            let le = if le == "+Inf" {
+                f64::INFINITY
+            } else {
+                le.parse().ok()?
+            };
+            Some((le, value.parse().ok()?))
+        })
+        .collect()
+}
+
 /// Small v1–v4 extractions are timed one in `SMALL_EXTRACTION_TIMING_INTERVAL` per thread; the
-/// others are counted and put in the bucket of the last timed one. Counts must stay exact
-/// (every extraction once, whatever the interleaving), and a scrape taken while threads
-/// extract must never see pending extractions twice: successive scrapes never go down.
+/// others are counted and put in the bucket of the last timed one; the shape histograms record
+/// every v4 vector's own values. Counts must stay exact (every extraction once, the shape
+/// histograms in the buckets of each vector's values, whatever the interleaving), and a scrape taken while
+/// threads extract must never see pending extractions twice: successive scrapes never go down.
 #[test]
 fn sampled_extractions_are_counted_exactly_and_scrapes_never_go_down() {
-    use cadfeat::FeatureExtractor;
+    use cadfeat::{CadDocument, FeatureExtractor, Format};
     use std::sync::atomic::{AtomicBool, Ordering};
 
     let m = Metrics::new();
-    let bytes = b"solid t\nfacet normal 0 0 1\nouter loop\nvertex 0 0 0\nvertex 1 0 0\nvertex 0 1 0\nendloop\nendfacet\nendsolid t\n";
-    let doc = m.read(bytes, Some("stl"), &Limits::default()).unwrap();
+    // Ten documents whose surface counts (faces) and shape entropies (faces against lines) fall
+    // in different buckets; the expected values are the plain extractor's own slots.
+    let docs: Vec<CadDocument> = [
+        (1, 0),
+        (3, 1),
+        (7, 30),
+        (15, 2),
+        (40, 40),
+        (90, 7),
+        (150, 1),
+        (400, 399),
+        (800, 3),
+        (2000, 20),
+    ]
+    .into_iter()
+    .map(|(faces, lines)| {
+        let mut d = CadDocument::new(Format::Dxf);
+        d.add_entities("3DFACE", None, faces);
+        d.add_entities("LINE", None, lines);
+        d
+    })
+    .collect();
     let v4 = FeatureExtractor::new(FeatureVersion::V4);
     let v1 = FeatureExtractor::new(FeatureVersion::V1);
+    let shape: Vec<[f64; 2]> = docs
+        .iter()
+        .map(|d| {
+            let v = v4.extract(d);
+            let slot = |name: &str| {
+                let i = v.slots().iter().position(|s| s.name == name).unwrap();
+                v.values[i]
+            };
+            [slot("surface_count"), slot("shape_entropy")]
+        })
+        .collect();
     // Not multiples of the interval, so that every thread ends with extractions pending.
     let (threads, per_thread) = (3u64, 20_000u64 + 7);
     let done = AtomicBool::new(false);
@@ -248,20 +298,29 @@ fn sampled_extractions_are_counted_exactly_and_scrapes_never_go_down() {
             .map(|_| {
                 s.spawn(|| {
                     for k in 0..per_thread {
-                        m.extract(&v4, &doc);
+                        let doc = &docs[(k % 10) as usize];
+                        m.extract(&v4, doc);
                         if k % 3 == 0 {
-                            m.extract(&v1, &doc);
+                            m.extract(&v1, doc);
                         }
                     }
                 })
             })
             .collect();
         s.spawn(|| {
-            let mut prev = (0.0, 0.0);
+            let mut prev = vec![0.0; 4];
             while !done.load(Ordering::Relaxed) {
                 let t = m.render();
-                let now = (count(&t, "v4"), count(&t, "v1"));
-                assert!(now.0 >= prev.0 && now.1 >= prev.1, "{prev:?} then {now:?}");
+                let now = vec![
+                    count(&t, "v4"),
+                    count(&t, "v1"),
+                    sample(&t, "v4_surface_count_count"),
+                    sample(&t, "v4_shape_entropy_count"),
+                ];
+                assert!(
+                    now.iter().zip(&prev).all(|(n, p)| n >= p),
+                    "{prev:?} then {now:?}"
+                );
                 prev = now;
             }
         });
@@ -275,10 +334,31 @@ fn sampled_extractions_are_counted_exactly_and_scrapes_never_go_down() {
     let n1 = (threads * per_thread.div_ceil(3)) as f64;
     assert_eq!(count(&t, "v4"), n4);
     assert_eq!(count(&t, "v1"), n1);
-    // v4 vectors also feed the shape histograms, once each; v1 vectors do not.
-    assert_eq!(sample(&t, "v4_surface_count_count"), n4);
-    assert_eq!(sample(&t, "v4_shape_entropy_count"), n4);
-    // The buckets add up to the count (+Inf is cumulative), and the estimated sum is a
+    // v4 vectors also feed the shape histograms, once each, in the bucket of their own values;
+    // v1 vectors do not.
+    let times = |i: u64| (threads * (per_thread / 10 + u64::from(per_thread % 10 > i))) as f64;
+    for (h, name) in ["v4_surface_count", "v4_shape_entropy"]
+        .into_iter()
+        .enumerate()
+    {
+        assert_eq!(sample(&t, &format!("{name}_count")), n4);
+        let got = buckets(&t, name);
+        assert!(got.len() >= 10, "{name}: {got:?}");
+        for (le, n) in got {
+            let expected: f64 = (0..10u64)
+                .filter(|&i| shape[i as usize][h] <= le)
+                .map(times)
+                .sum();
+            assert_eq!(n, expected, "{name} le={le}");
+        }
+        let expected_sum: f64 = (0..10u64).map(|i| times(i) * shape[i as usize][h]).sum();
+        let sum = sample(&t, &format!("{name}_sum"));
+        assert!(
+            (sum - expected_sum).abs() <= 1e-9 * expected_sum,
+            "{name}: sum {sum}, expected {expected_sum}"
+        );
+    }
+    // The latency buckets add up to the count (+Inf is cumulative), and the estimated sum is a
     // positive, finite duration.
     let inf = sample(
         &t,

@@ -191,16 +191,28 @@ impl FeatureExtractor {
     /// v1–v4 are the first 7, 12, 22, 24 values of [`legacy::legacy_v4`]; v5 appends
     /// [`v5::v5_slots`]. Never fails and never panics: missing data gives zeros. Every value
     /// is finite (see [Finite values](self#finite-values)).
+    #[inline]
     pub fn extract(&self, doc: &CadDocument) -> FeatureVector {
-        self.extract_with_shape(doc).0
+        self.extract_with_shape(doc, &mut [0.0; 2])
     }
 
-    /// [`FeatureExtractor::extract`], also returning the v4 `surface_count` and
-    /// `shape_entropy` values (computed for every version) from the extractor's own copy, so
-    /// that a caller that records them need not read them back from the vector's freshly
-    /// written heap buffer (a load that waits for those stores).
-    #[inline(always)]
-    pub(crate) fn extract_with_shape(&self, doc: &CadDocument) -> (FeatureVector, [f64; 2]) {
+    /// [`FeatureExtractor::extract`], also writing the v4 `surface_count` and `shape_entropy`
+    /// values (computed for every version) to `shape` from the extractor's own copy, so that a
+    /// caller that records them need not read them back from the vector's freshly written heap
+    /// buffer (a load that waits for those stores).
+    ///
+    /// Not inlined, so that [`FeatureExtractor::extract`] and `Metrics::extract` run one and the
+    /// same machine code and `benches/metrics.rs` compares only what recording adds (inlined
+    /// into each caller, the two copies' placement moved their ratio by up to ±10 % between
+    /// builds). The shape goes out through `shape`, not in a returned tuple, so that
+    /// [`FeatureExtractor::extract`] returns this call's vector directly instead of copying it
+    /// out of a tuple.
+    #[inline(never)]
+    pub(crate) fn extract_with_shape(
+        &self,
+        doc: &CadDocument,
+        shape: &mut [f64; 2],
+    ) -> FeatureVector {
         // Both producers return finite values already (see "Finite values" above).
         let legacy = legacy::legacy_v4(doc);
         let dim = self.version.dim();
@@ -210,13 +222,11 @@ impl FeatureExtractor {
             values.extend_from_slice(&v5::v5_slots(doc));
         }
         let [.., surface_count, shape_entropy] = legacy;
-        (
-            FeatureVector {
-                version: self.version,
-                values,
-            },
-            [surface_count, shape_entropy],
-        )
+        *shape = [surface_count, shape_entropy];
+        FeatureVector {
+            version: self.version,
+            values,
+        }
     }
 
     /// The extractor for a version string (`v1`…`v5` or `1`…`5`); an unknown version is an

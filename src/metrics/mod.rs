@@ -763,7 +763,33 @@ impl Metrics {
     /// far less than the smallest bound, 0.5 ms, unless the thread is preempted during one, which
     /// the timed sample sees at the same rate); their share of `_sum` is an estimate from the
     /// samples. A scrape sees every extraction that has returned, once.
+    #[inline]
     pub fn extract(&self, extractor: &FeatureExtractor, doc: &CadDocument) -> FeatureVector {
+        // The untimed path is inlined into the caller (a few loads, a countdown and the two
+        // shape histograms); everything else is out of line in `extract_timed`.
+        let version = extractor.version();
+        if version != FeatureVersion::V5 && doc.entity_counts.len() <= SMALL_DOCUMENT_KINDS {
+            let shard = self.ext_store.shard();
+            let vi = usize::from(version.number()) - 1;
+            if let Some(countdown) = shard.get(self.ext_extra + EXT_COUNTDOWN + vi) {
+                let left = countdown.load(Ordering::Relaxed);
+                if left > 0 {
+                    // Untimed: counted by the countdown alone (see `histogram::Untimed`).
+                    let mut shape = [0.0; 2];
+                    let v = extractor.extract_with_shape(doc, &mut shape);
+                    countdown.store(left - 1, Ordering::Relaxed);
+                    self.observe_shape_values(shard, version, shape);
+                    return v;
+                }
+            }
+        }
+        self.extract_timed(extractor, doc)
+    }
+
+    /// [`Metrics::extract`] when the extraction is timed: v5, a large document, or the small
+    /// extraction that the countdown picks.
+    #[inline(never)]
+    fn extract_timed(&self, extractor: &FeatureExtractor, doc: &CadDocument) -> FeatureVector {
         let version = extractor.version();
         if version == FeatureVersion::V5 || doc.entity_counts.len() > SMALL_DOCUMENT_KINDS {
             return self.extract_with(|| extractor.extract(doc));
@@ -775,16 +801,9 @@ impl Metrics {
         else {
             return self.extract_with(|| extractor.extract(doc));
         };
-        let left = countdown.load(Ordering::Relaxed);
-        if left > 0 {
-            // Untimed: counted by the countdown alone (see `histogram::Untimed`).
-            let (v, shape) = extractor.extract_with_shape(doc);
-            countdown.store(left - 1, Ordering::Relaxed);
-            self.observe_shape_values(shard, version, shape);
-            return v;
-        }
         let start = Stopwatch::start();
-        let (v, shape) = extractor.extract_with_shape(doc);
+        let mut shape = [0.0; 2];
+        let v = extractor.extract_with_shape(doc, &mut shape);
         let seconds = start.seconds();
         // Fold the untimed extractions since the last timed one into the bucket of its
         // duration, and record this one, inside the write side of the seqlock.
@@ -840,7 +859,7 @@ impl Metrics {
     }
 
     /// `v4_surface_count` and `v4_shape_entropy` (for v4 and v5 vectors only).
-    #[inline]
+    #[inline(always)]
     fn observe_shape_values(
         &self,
         shard: &[AtomicU64],
