@@ -368,3 +368,38 @@ fn sampled_extractions_are_counted_exactly_and_scrapes_never_go_down() {
     let sum = sample(&t, "feature_extraction_latency_seconds_sum{version=\"v4\"}");
     assert!(sum > 0.0 && sum.is_finite(), "{sum}");
 }
+
+/// Two registries used on one thread take the thread's timing credit from each other (see
+/// `Metrics::extract`): each then folds only the untimed extractions it really made, and both
+/// stay exact, whatever the interleaving.
+#[test]
+fn registries_sharing_a_thread_count_exactly() {
+    use cadfeat::FeatureExtractor;
+
+    let (a, b) = (Metrics::new(), Metrics::new());
+    let bytes = b"solid t\nfacet normal 0 0 1\nouter loop\nvertex 0 0 0\nvertex 1 0 0\nvertex 0 1 0\nendloop\nendfacet\nendsolid t\n";
+    let doc = a.read(bytes, Some("stl"), &Limits::default()).unwrap();
+    let v4 = FeatureExtractor::new(FeatureVersion::V4);
+    let count = |m: &Metrics| {
+        let t = m.render();
+        (
+            sample(
+                &t,
+                "feature_extraction_latency_seconds_count{version=\"v4\"}",
+            ),
+            sample(&t, "v4_surface_count_count"),
+        )
+    };
+    // Runs of different lengths: `b` cuts into `a`'s intervals at varying points.
+    let (mut na, mut nb) = (0u32, 0u32);
+    for k in 0..3000u32 {
+        a.extract(&v4, &doc);
+        na += 1;
+        if k % 37 == 0 || (k / 500) % 2 == 1 {
+            b.extract(&v4, &doc);
+            nb += 1;
+        }
+    }
+    assert_eq!(count(&a), (f64::from(na), f64::from(na)));
+    assert_eq!(count(&b), (f64::from(nb), f64::from(nb)));
+}

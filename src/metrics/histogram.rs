@@ -295,6 +295,11 @@ impl ShardStore {
         }
     }
 
+    /// This store's id: unique for the life of the process, never reused, never 0.
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
     /// This thread's shard (created on first use). Only this thread may write to it, and only
     /// with plain load + store (see the module docs); others only read.
     #[inline]

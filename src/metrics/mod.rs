@@ -76,8 +76,8 @@
 //! `Instant::now()`). Even so, timing every v1–v4 extraction of a small document (70 ns to
 //! 2 µs) would cost 15–100 %, so [`Metrics::extract`] times one in
 //! [`SMALL_EXTRACTION_TIMING_INTERVAL`] of those per thread and every v5 or large one (its docs
-//! say exactly what that means for the histogram); an untimed one costs a countdown and the two
-//! shape histograms. `benches/metrics.rs` measures the overhead (`paired/*` lines and the
+//! say exactly what that means for the histogram). An untimed one reads only a thread-local
+//! credit before the extraction, and then costs a countdown and the two shape histograms. `benches/metrics.rs` measures the overhead (`paired/*` lines and the
 //! criterion groups); the figures are in `BENCHMARKS.md`. Without a [`Metrics`] nothing is timed
 //! or counted.
 //!
@@ -94,6 +94,7 @@
 //!   and restarts.
 //! * The cache-size gauge is set on every L1 change, not only when an endpoint is called.
 
+use std::cell::Cell;
 use std::fmt::Write as _;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -321,6 +322,17 @@ const EXT_EXTRA: usize = 1 + 2 * FeatureVersion::ALL.len();
 /// One small v1–v4 extraction in this many (per thread) is timed; see [`Metrics::extract`].
 pub const SMALL_EXTRACTION_TIMING_INTERVAL: u64 = 64;
 
+thread_local! {
+    /// Per feature version v1–v4: `(store id, n)`, this thread may make `n` more untimed small
+    /// extractions with the registry whose extraction store has that id before the next timed
+    /// one. The decision is the only thing [`Metrics::extract`] reads before an untimed
+    /// extraction, and it is one load off the thread pointer; everything else happens after the
+    /// extraction. It mirrors the registry's own countdown slot in the thread's shard (which
+    /// scrapes read), set with it by every timed extraction and decremented with it.
+    static SMALL_CREDIT: [Cell<(u64, u64)>; 4] =
+        const { [const { Cell::new((0, 0)) }; 4] };
+}
+
 /// A document is "small" for timing purposes when it has at most this many entity kinds: a
 /// v1–v4 extraction then does O(kinds) work, a few microseconds at most, far below the
 /// smallest `feature_extraction_latency_seconds` bucket (0.5 ms).
@@ -351,6 +363,8 @@ pub struct Metrics {
     /// The per-thread store of `extraction`, `surface_count` and `shape_entropy`, followed by
     /// [`EXT_EXTRA`] slots at `ext_extra`.
     ext_store: Arc<ShardStore>,
+    /// `ext_store`'s id, kept here so that the untimed path reads nothing behind the pointer.
+    ext_id: u64,
     ext_extra: usize,
     /// Layouts of the five `extraction` histograms, then `surface_count`, `shape_entropy`.
     ext_layout: [histogram::Layout; 7],
@@ -648,6 +662,7 @@ impl Metrics {
         let pos = |name: &str| slots.iter().position(|s| s.name == name);
         Metrics {
             registry,
+            ext_id: ext_store.id(),
             ext_store,
             ext_extra,
             ext_layout,
@@ -763,25 +778,37 @@ impl Metrics {
     /// far less than the smallest bound, 0.5 ms, unless the thread is preempted during one, which
     /// the timed sample sees at the same rate); their share of `_sum` is an estimate from the
     /// samples. A scrape sees every extraction that has returned, once.
+    ///
+    /// The thread's permission for an untimed extraction is a thread-local credit per version,
+    /// held by one registry at a time. A thread that alternates between two `Metrics`
+    /// registries for the same version hands it back and forth, so its small extractions are
+    /// all timed (still counted exactly, only slower).
     #[inline]
     pub fn extract(&self, extractor: &FeatureExtractor, doc: &CadDocument) -> FeatureVector {
-        // The untimed path is inlined into the caller (a few loads, a countdown and the two
-        // shape histograms); everything else is out of line in `extract_timed`.
+        // The untimed path is inlined into the caller; everything else is out of line in
+        // `extract_timed`. Before an untimed extraction only the thread's credit is read
+        // (`SMALL_CREDIT`); counting and the shape histograms come after it.
         let version = extractor.version();
-        if version != FeatureVersion::V5 && doc.entity_counts.len() <= SMALL_DOCUMENT_KINDS {
+        let vi = usize::from(version.number()) - 1;
+        if doc.entity_counts.len() <= SMALL_DOCUMENT_KINDS
+            && let Some(left) = SMALL_CREDIT.with(|credits| {
+                let credit = credits.get(vi)?;
+                let (id, n) = credit.get();
+                (id == self.ext_id && n > 0).then(|| {
+                    credit.set((id, n - 1));
+                    n - 1
+                })
+            })
+        {
+            let mut shape = [0.0; 2];
+            let v = extractor.extract_with_shape(doc, &mut shape);
+            // Untimed: counted by the countdown alone (see `histogram::Untimed`).
             let shard = self.ext_store.shard();
-            let vi = usize::from(version.number()) - 1;
             if let Some(countdown) = shard.get(self.ext_extra + EXT_COUNTDOWN + vi) {
-                let left = countdown.load(Ordering::Relaxed);
-                if left > 0 {
-                    // Untimed: counted by the countdown alone (see `histogram::Untimed`).
-                    let mut shape = [0.0; 2];
-                    let v = extractor.extract_with_shape(doc, &mut shape);
-                    countdown.store(left - 1, Ordering::Relaxed);
-                    self.observe_shape_values(shard, version, shape);
-                    return v;
-                }
+                countdown.store(left, Ordering::Relaxed);
             }
+            self.observe_shape_values(shard, version, shape);
+            return v;
         }
         self.extract_timed(extractor, doc)
     }
@@ -813,17 +840,22 @@ impl Metrics {
             std::sync::atomic::fence(Ordering::Release);
             let last_bits = last.load(Ordering::Relaxed);
             if last_bits != 0 {
-                latency.record_n(
-                    shard,
-                    f64::from_bits(last_bits),
-                    SMALL_EXTRACTION_TIMING_INTERVAL - 1,
-                );
+                // All the untimed ones since the last timed one: usually the whole interval,
+                // fewer when another registry took this thread's credit in between.
+                let pending = (SMALL_EXTRACTION_TIMING_INTERVAL - 1)
+                    .saturating_sub(countdown.load(Ordering::Relaxed));
+                latency.record_n(shard, f64::from_bits(last_bits), pending);
             }
             latency.record(shard, seconds);
             // Never store 0 (it means "not timed yet"): the smallest positive f64 instead.
             last.store(seconds.max(f64::MIN_POSITIVE).to_bits(), Ordering::Relaxed);
             countdown.store(SMALL_EXTRACTION_TIMING_INTERVAL - 1, Ordering::Relaxed);
             seq.store(s.wrapping_add(2), Ordering::Release);
+            SMALL_CREDIT.with(|credits| {
+                if let Some(credit) = credits.get(vi) {
+                    credit.set((self.ext_id, SMALL_EXTRACTION_TIMING_INTERVAL - 1));
+                }
+            });
         }
         self.observe_shape_values(shard, version, shape);
         v
