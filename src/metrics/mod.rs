@@ -813,8 +813,9 @@ impl Metrics {
         self.extract_timed(extractor, doc)
     }
 
-    /// [`Metrics::extract`] when the extraction is timed: v5, a large document, or the small
-    /// extraction that the countdown picks.
+    /// [`Metrics::extract`] when the extraction is timed: v5, a large document, or a small one
+    /// that the thread's credit does not cover (one in [`SMALL_EXTRACTION_TIMING_INTERVAL`], the
+    /// thread's first, or one after another registry took the credit).
     #[inline(never)]
     fn extract_timed(&self, extractor: &FeatureExtractor, doc: &CadDocument) -> FeatureVector {
         let version = extractor.version();
