@@ -7,8 +7,8 @@
 //! per observation. So cadfeat's histograms keep **one shard per thread** (the `thread_local`
 //! crate's per-object thread-local storage): a shard is written only by the thread that owns
 //! it, so an observation is a table lookup and two comparisons to find the bucket ([`Layout`])
-//! plus plain loads and stores (relaxed atomics, no locked instruction). Encoding sums the shards; `_count` is the sum of
-//! the buckets, so it always matches them. A thread's shard outlives the thread (its counts
+//! plus plain loads and stores (relaxed atomics, no locked instruction). Encoding sums the
+//! shards; `_count` is the sum of the buckets, so it always matches them. A thread's shard outlives the thread (its counts
 //! stay in the histogram) and is reused by the next thread that gets its id, so the number of
 //! shards is bounded by the number of threads alive at once. The exposition is the library's
 //! own histogram encoding (`_bucket{le=…}` cumulative, `_sum`, `_count`).

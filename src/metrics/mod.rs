@@ -77,9 +77,9 @@
 //! 2 µs) would cost 15–100 %, so [`Metrics::extract`] times one in
 //! [`SMALL_EXTRACTION_TIMING_INTERVAL`] of those per thread and every v5 or large one (its docs
 //! say exactly what that means for the histogram). An untimed one reads only a thread-local
-//! credit before the extraction, and then costs a countdown and the two shape histograms. `benches/metrics.rs` measures the overhead (`paired/*` lines and the
-//! criterion groups); the figures are in `BENCHMARKS.md`. Without a [`Metrics`] nothing is timed
-//! or counted.
+//! credit before the extraction, and then costs a countdown and the two shape histograms.
+//! `benches/metrics.rs` measures the overhead (`paired/*` lines and the criterion groups); the
+//! figures are in `BENCHMARKS.md`. Without a [`Metrics`] nothing is timed or counted.
 //!
 //! # The original's defects, not copied
 //!
@@ -774,20 +774,21 @@ impl Metrics {
     /// on average over the shared corpus), which a pair of clock reads (20–80 ns on a VM) would
     /// slow by 15–100 %: one such extraction in [`SMALL_EXTRACTION_TIMING_INTERVAL`] per thread
     /// and version is timed (the first one included), and the others are counted as taking the
-    /// duration last timed on that thread for that version. Their bucket is exact either way (they all take
-    /// far less than the smallest bound, 0.5 ms, unless the thread is preempted during one, which
-    /// the timed sample sees at the same rate); their share of `_sum` is an estimate from the
-    /// samples. A scrape sees every extraction that has returned, once.
+    /// duration last timed on that thread for that version. Their bucket is exact either way
+    /// (they all take far less than the smallest bound, 0.5 ms, unless the thread is preempted
+    /// during one, which the timed sample sees at the same rate); their share of `_sum` is an
+    /// estimate from the samples. A scrape sees every extraction that has returned, once.
     ///
     /// The thread's permission for an untimed extraction is a thread-local credit per version,
     /// held by one registry at a time. A thread that alternates between two `Metrics`
     /// registries for the same version hands it back and forth, so its small extractions are
     /// all timed (still counted exactly, only slower).
-    #[inline]
     pub fn extract(&self, extractor: &FeatureExtractor, doc: &CadDocument) -> FeatureVector {
-        // The untimed path is inlined into the caller; everything else is out of line in
-        // `extract_timed`. Before an untimed extraction only the thread's credit is read
-        // (`SMALL_CREDIT`); counting and the shape histograms come after it.
+        // The untimed path is here, everything else out of line in `extract_timed`. Before an
+        // untimed extraction only the thread's credit is read (`SMALL_CREDIT`); counting and
+        // the shape histograms come after it. Not `#[inline]`: inlined into a caller, the
+        // overhead on a 72 ns extraction moved between 4 % and 14 % with the caller's code
+        // (`benches/metrics.rs` restructured), out of line between 2 % and 8 %.
         let version = extractor.version();
         let vi = usize::from(version.number()) - 1;
         if doc.entity_counts.len() <= SMALL_DOCUMENT_KINDS
